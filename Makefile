@@ -1,0 +1,27 @@
+# Everything a fresh machine needs: `make test` and `make demo` build the venv themselves.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: venv test lint bench demo clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+test: venv
+	$(BIN)/python -m pytest
+
+lint: venv
+	$(BIN)/ruff check flows extractors transforms tests benchmarks
+
+bench: venv
+	$(BIN)/python -m benchmarks.parse_bench
+
+clean:
+	rm -rf $(VENV) out .pytest_cache

@@ -1,0 +1,264 @@
+"""A report page (HTML or text) to a Page: metadata hints and the report body
+as an ordered list of blocks (paragraph text or a table Grid).
+
+lxml is used directly rather than BeautifulSoup: building a soup tree alone
+costs more than pandas.read_html's whole run on a typical 64 KB page.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import lxml.etree
+import lxml.html
+
+from extractors.tables import Grid, cell_text, html_table_to_grid, is_pipe_row, pipe_lines_to_grid
+
+
+class NotAReportError(ValueError):
+    """The input is readable but holds no annual report."""
+
+
+@dataclass
+class Block:
+    text: str = ""
+    grid: Grid | None = None
+
+
+@dataclass
+class Page:
+    title: str = ""
+    meta: dict[str, str] = field(default_factory=dict)  # lower-cased meta names and labelled fields
+    chrome: str = ""  # text around the report body: breadcrumbs, info boxes, footer
+    blocks: list[Block] = field(default_factory=list)
+
+    @property
+    def body_text(self) -> str:
+        return "\n".join(b.text for b in self.blocks if b.grid is None)
+
+    @property
+    def grids(self) -> list[Grid]:
+        return [b.grid for b in self.blocks if b.grid is not None]
+
+
+_BLOCK_TAGS = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "tr",
+               "section", "article", "header", "footer", "dd", "dt", "center", "blockquote", "pre"}
+_DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "select", "button", "textarea")
+_CONTAINER_HINTS = ("trs_editor", "custom_unionstyle", "zoom", "article", "content", "detail",
+                    "zwnr", "main-txt", "textbox", "view")
+
+# The report's own section headings: the strongest sign of where its body is.
+HEADING_RE = re.compile(
+    r"^\s*[（(]?\s*([一二三四五六七八九十])\s*[）)]?\s*[、.．，,:：\s]\s*"
+    r"(总体情况|概述|概况|基本情况|主动公开|收到和处理|依申请|政府信息公开行政复议|因政府信息公开|行政复议"
+    r"|政府信息公开的?收费|存在的?主要问题|存在问题|主要问题|其他需要报告|其他事项|人员和?|咨询|不予公开)"
+)
+_FIELD_RE = re.compile(
+    r"(发布机构|发文机关|来源|信息来源|发布时间|发布日期|成文日期|发文日期|时间|标题|主办单位|主办)"
+    r"\s*[:：]\s*([^\s|]{1,60}(?:\s\d{1,2}:\d{2})?)"
+)
+
+
+def parse_html(text: str) -> Page:
+    try:
+        doc = lxml.html.document_fromstring(text)
+    except (lxml.etree.ParserError, ValueError) as exc:
+        raise NotAReportError(f"not an HTML page ({exc})") from None
+    for el in doc.iter(*_DROP_TAGS):
+        el.drop_tree() if el.getparent() is not None else None
+    lxml.etree.strip_elements(doc, lxml.etree.Comment, with_tail=False)
+    page = Page()
+    for m in doc.iter("meta"):
+        name = (m.get("name") or m.get("property") or "").strip().lower()
+        if name and m.get("content"):
+            page.meta.setdefault(name, cell_text(m.get("content")))
+    t = doc.find(".//title")
+    page.title = _pick_title(doc, page.meta, cell_text(t.text_content()) if t is not None else "")
+    container = _find_container(doc)
+    page.blocks = _blocks(container)
+    page.chrome = _chrome_text(doc, container)
+    for key, value in _FIELD_RE.findall(page.chrome):
+        page.meta.setdefault("field:" + key, value)
+    return page
+
+
+def parse_text(text: str) -> Page:
+    """A text dump: 'key: value' header lines, pipe tables, paragraphs."""
+    page = Page()
+    lines = text.splitlines()
+    pipe: list[str] = []
+    context = ""
+
+    def flush_pipe() -> None:
+        nonlocal pipe
+        if pipe:
+            g = pipe_lines_to_grid(pipe)
+            g.context = context
+            page.blocks.append(Block(grid=g))
+            pipe = []
+
+    for line in lines:
+        s = line.strip()
+        if not s:
+            continue
+        if is_pipe_row(s) and s.count("|") >= 1 and len(s) < 2000:
+            pipe.append(s)
+            continue
+        flush_pipe()
+        m = re.match(r"^(标题|发布时间|发布日期|发布机构|来源|文号|栏目|原文链接|URL)\s*[:：]\s*(.*)$", s)
+        if m and len(page.blocks) < 3:
+            page.meta.setdefault("field:" + m.group(1), m.group(2).strip())
+            if m.group(1) == "标题":
+                page.title = m.group(2).strip()
+            continue
+        if set(s) <= set("=-—_ ") or s.startswith("页面链接"):
+            continue
+        page.blocks.append(Block(text=cell_text(s)))
+        context = cell_text(s)
+    flush_pipe()
+    if not page.title:
+        for b in page.blocks[:5]:
+            if b.grid is None and re.search(r"报告$", b.text) and len(b.text) < 80:
+                page.title = b.text
+                break
+    return page
+
+
+def looks_like_html(text: str) -> bool:
+    head = text[:2048].lower()
+    return "<html" in head or "<!doctype" in head or "<table" in text[:200000].lower() or "<body" in head \
+        or "<div" in head or "<p" in head
+
+
+def _pick_title(doc, meta: dict[str, str], html_title: str) -> str:
+    for key in ("articletitle", "title", "dc.title"):
+        if meta.get(key) and "报告" in meta[key]:
+            return meta[key]
+    for xp in ("//h1", "//*[contains(@class,'title')]", "//h2", "//h3"):
+        for el in doc.xpath(xp)[:20]:
+            t = cell_text(el.text_content())
+            if 4 <= len(t) <= 120 and "报告" in t:
+                return t
+    return meta.get("articletitle") or html_title
+
+
+def _find_container(doc):
+    """The element holding the report: the smallest one with the most section headings."""
+    counts: dict = {}
+    depth: dict = {}
+    for el in doc.iter():
+        if not isinstance(el.tag, str):
+            continue
+        for s in (el.text, el.tail):
+            if s and HEADING_RE.match(s):
+                num = HEADING_RE.match(s).group(1)
+                holder = el if s is el.text else el.getparent()
+                anc = holder
+                d = 0
+                while anc is not None:
+                    counts.setdefault(anc, set()).add(num)
+                    anc = anc.getparent()
+                    d += 1
+                depth.setdefault(holder, d)
+    body = doc.find("body") if doc.find("body") is not None else doc
+    if counts:
+        best = max(len(v) for v in counts.values())
+        if best >= 2:
+            tables_total = len(body.xpath(".//table"))
+            cands = [el for el, v in counts.items() if len(v) == best]
+            # Deepest candidate that still holds the page's tables (when it has any).
+            cands.sort(key=lambda el: -_depth(el))
+            for el in cands:
+                if tables_total == 0 or len(el.xpath(".//table")) >= _report_tables(body):
+                    return el
+            return cands[-1]
+    for hint in _CONTAINER_HINTS:
+        found = doc.xpath(
+            f"//*[contains(translate(@class,'ABCDEFGHIJKLMNOPQRSTUVWXYZ','abcdefghijklmnopqrstuvwxyz'),'{hint}') "
+            f"or contains(translate(@id,'ABCDEFGHIJKLMNOPQRSTUVWXYZ','abcdefghijklmnopqrstuvwxyz'),'{hint}')]"
+        )
+        found = [f for f in found if len(f.text_content()) > 200]
+        if found:
+            return max(found, key=lambda f: len(f.text_content()))
+    return body
+
+
+def _report_tables(body) -> int:
+    """Tables that look like statistics (not layout tables around the page)."""
+    n = 0
+    for t in body.xpath(".//table"):
+        txt = t.text_content()
+        if any(k in txt for k in ("第二十条", "自然人", "行政复议", "指标名称", "信息内容")) and not t.xpath(".//table"):
+            n += 1
+    return n
+
+
+def _depth(el) -> int:
+    d = 0
+    while el is not None:
+        el = el.getparent()
+        d += 1
+    return d
+
+
+def _blocks(container) -> list[Block]:
+    blocks: list[Block] = []
+    buf: list[str] = []
+
+    def flush() -> None:
+        text = cell_text("".join(buf))
+        buf.clear()
+        if text:
+            blocks.append(Block(text=text))
+
+    walker = lxml.etree.iterwalk(container, events=("start", "end"))
+    for event, el in walker:
+        if not isinstance(el.tag, str):
+            continue
+        tag = el.tag.lower() if isinstance(el.tag, str) else ""
+        if event == "start":
+            if tag == "table" and el is not container:
+                flush()
+                grid = html_table_to_grid(el)
+                if grid.cells:
+                    grid.context = _last_text(blocks)
+                    blocks.append(Block(grid=grid))
+                walker.skip_subtree()
+                continue
+            if tag in _BLOCK_TAGS:
+                flush()
+            if el.text:
+                buf.append(el.text)
+        else:
+            if tag in _BLOCK_TAGS or tag == "table":
+                flush()
+            if el.tail and el is not container:
+                buf.append(el.tail)
+    flush()
+    return blocks
+
+
+def _last_text(blocks: list[Block]) -> str:
+    for b in reversed(blocks):
+        if b.grid is None:
+            return b.text
+        return ""
+    return ""
+
+
+def _chrome_text(doc, container) -> str:
+    """Page text outside the report body (info boxes, breadcrumbs, footer)."""
+    body = doc.find("body")
+    if body is None:
+        return ""
+    inside = set(container.iter())
+    parts = []
+    for el in body.iter():
+        if not isinstance(el.tag, str) or el in inside:
+            continue
+        if el.text and el.text.strip():
+            parts.append(el.text.strip())
+        if el.tail and el.tail.strip():
+            parts.append(el.tail.strip())
+    return cell_text(" | ".join(parts))[:20000]

@@ -1,0 +1,160 @@
+"""Tables to grids of cell strings.
+
+A Grid keeps two views of a table because real pages need both: the expanded
+view (a merged cell's text repeated in every position it spans, so a column
+index means the same thing on every row) and the logical view (each source
+cell once, in reading order), which survives Word's "ghost" header colspans
+that do not line up with the data cells below them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+MAX_COLSPAN = 60
+MAX_ROWSPAN = 120
+MAX_COLUMNS = 200
+
+_WS = re.compile(r"\s+")
+
+
+@dataclass
+class Grid:
+    """A table as rows of cell strings plus which source cell each came from."""
+
+    cells: list[list[str]]
+    origin: list[list[int]] = field(default_factory=list)
+    context: str = ""  # the text just before the table (a heading or a note)
+
+    def __post_init__(self) -> None:
+        if not self.origin:  # no spans: every cell is its own source
+            n = 0
+            self.origin = []
+            for row in self.cells:
+                self.origin.append(list(range(n, n + len(row))))
+                n += len(row)
+
+    def logical(self, r: int) -> list[str]:
+        """Row ``r`` with each source cell once (spans collapsed)."""
+        out, last = [], None
+        for text, o in zip(self.cells[r], self.origin[r]):
+            if o != last:
+                out.append(text)
+            last = o
+        return out
+
+    def __len__(self) -> int:
+        return len(self.cells)
+
+
+def cell_text(raw: str) -> str:
+    """Collapse whitespace (including &nbsp;) of a cell's text to single spaces."""
+    return _WS.sub(" ", raw.replace("\u3000", " ")).strip()
+
+
+def expand_spans(rows: list[list[tuple[str, int, int]]]) -> Grid:
+    """Expand (text, rowspan, colspan) rows into a rectangular Grid.
+
+    Spans are clamped (a Word table once said rowspan=9999) to what the table
+    can hold, so hostile markup costs no more than the rows it really has.
+    """
+    n_rows = len(rows)
+    pending: dict[tuple[int, int], tuple[str, int]] = {}  # (row, col) -> (text, origin)
+    cells: list[list[str]] = []
+    origin: list[list[int]] = []
+    next_id = 0
+    for r, row in enumerate(rows):
+        out_t: list[str] = []
+        out_o: list[int] = []
+        c = 0
+
+        def fill_pending() -> None:
+            nonlocal c
+            while (r, c) in pending:
+                t, o = pending.pop((r, c))
+                out_t.append(t)
+                out_o.append(o)
+                c += 1
+
+        for text, rowspan, colspan in row:
+            fill_pending()
+            colspan = max(1, min(colspan, MAX_COLSPAN, MAX_COLUMNS - c))
+            rowspan = max(1, min(rowspan, MAX_ROWSPAN, n_rows - r))
+            oid = next_id
+            next_id += 1
+            for dc in range(colspan):
+                out_t.append(text)
+                out_o.append(oid)
+                for dr in range(1, rowspan):
+                    pending[(r + dr, c + dc)] = (text, oid)
+            c += colspan
+            if c >= MAX_COLUMNS:
+                break
+        fill_pending()
+        cells.append(out_t)
+        origin.append(out_o)
+        for key in [k for k in pending if k[0] == r]:  # spans past a short row
+            del pending[key]
+    width = max((len(r) for r in cells), default=0)
+    for t, o in zip(cells, origin):
+        while len(t) < width:
+            t.append("")
+            o.append(next_id)
+            next_id += 1
+    return Grid(cells, origin)
+
+
+def _span(value: str | None) -> int:
+    m = re.match(r"\s*(\d+)", value or "")
+    return int(m.group(1)) if m else 1
+
+
+def html_table_to_grid(table) -> Grid:
+    """An lxml <table> element to a Grid; nested tables become cell text."""
+    rows = []
+    for tr in table.iter("tr"):
+        if _owning_table(tr) is not table:
+            continue
+        row = []
+        for td in tr:
+            if td.tag not in ("td", "th"):
+                continue
+            row.append((cell_text(td.text_content()), _span(td.get("rowspan")), _span(td.get("colspan"))))
+        if row:
+            rows.append(row)
+    return expand_spans(rows)
+
+
+def _owning_table(el):
+    p = el.getparent()
+    while p is not None and p.tag != "table":
+        p = p.getparent()
+    return p
+
+
+_SEPARATOR_ROW = re.compile(r"^[\s|:\-]+$")
+
+
+def is_pipe_row(line: str) -> bool:
+    return "|" in line and not line.strip().startswith("http")
+
+
+def pipe_lines_to_grid(lines: list[str]) -> Grid:
+    """Pipe text ("a | b |||") to a Grid.
+
+    Pipe dumps drop rowspans, so labels and headers shift left; the section
+    readers cope with that. Padding cells a dump adds at the end of a row are
+    kept here (a blank last cell can be a real blank value) and trimmed there.
+    """
+    rows = []
+    for line in lines:
+        if _SEPARATOR_ROW.match(line):
+            continue
+        parts = [cell_text(p) for p in line.split("|")]
+        if line.lstrip().startswith("|") and parts and not parts[0]:
+            parts = parts[1:]
+        if line.rstrip().endswith("|") and parts and not parts[-1]:
+            parts = parts[:-1]
+        rows.append(parts[:MAX_COLUMNS])
+    return Grid(rows)

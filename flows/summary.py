@@ -1,0 +1,32 @@
+"""Human-readable summaries for the terminal."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+
+def _table(rows: list[dict], index: str, columns: str) -> str:
+    if not rows:
+        return "  (none)"
+    df = pd.DataFrame(rows).pivot_table(index=index, columns=columns, values="value", aggfunc="first", sort=False)
+    return df.to_string(float_format=lambda v: f"{v:g}", na_rep="")
+
+
+def render_report(parsed) -> str:
+    r = parsed.report
+    lines = [
+        f"{r['title'] or '(no title)'}",
+        f"era {r['era']} | year {r['year']} | publisher {r['publisher']} | adcode {r['adcode']} "
+        f"({r['region_name'] or '?'}, {r['admin_level'] or '?'}) | spam {'yes' if r['spam_suspected'] else 'no'}",
+        "", "二 active_disclosure:", _table(parsed.active_disclosure, "item", "measure"),
+        "", "三 applications:", _table(parsed.applications, "outcome", "applicant"),
+        "", "四 reviews_litigation:", _table(parsed.reviews_litigation, "proceeding", "outcome"),
+    ]
+    if parsed.legacy_metrics:
+        lines += ["", "legacy metrics:"] + [f"  {m['metric']}: {m['value']:g}" for m in parsed.legacy_metrics]
+    failed = [c for c in parsed.checks if not c["passed"]]
+    lines += ["", f"checks: {len(parsed.checks) - len(failed)} passed, {len(failed)} failed"]
+    lines += [f"  FAILED {c['check']} [{c['subject']}]: expected {c['expected']:g}, got {c['actual']:g}" for c in failed]
+    if parsed.warnings:
+        lines += ["", "warnings:"] + [f"  - {w}" for w in parsed.warnings]
+    return "\n".join(lines)

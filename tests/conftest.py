@@ -1,0 +1,30 @@
+import json
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def gold_cases():
+    """(page path, gold dict) for the seed and every real sample that has a gold file."""
+    cases = [(FIXTURES / "seeds" / "000_9f5d170e6957ee3e.txt", FIXTURES / "seeds" / "seed_000.gold.json")]
+    for g in sorted((FIXTURES / "real").glob("*.gold.json")):
+        stem = g.name.removesuffix(".gold.json")
+        page = next(p for p in (FIXTURES / "real").glob(stem + ".*") if not p.name.endswith(".gold.json"))
+        cases.append((page, g))
+    return [(p, json.loads(g.read_text(encoding="utf-8"))) for p, g in cases]
+
+
+def options_from_args(args: list[str]) -> dict:
+    """Gold files give CLI args (--publisher X --adcode Y); turn them into parse_report keywords."""
+    out = {}
+    for flag, value in zip(args[::2], args[1::2]):
+        key = flag.lstrip("-")
+        out[key] = int(value) if key == "year" else value
+    return out
+
+
+@pytest.fixture
+def fixtures_dir() -> Path:
+    return FIXTURES

@@ -1,0 +1,111 @@
+"""Section 三 (收到和处理政府信息公开申请情况) rows to canonical cells.
+
+Row labels are matched on their most specific cell (1.属于国家秘密) with the
+group it sits under ((三)不予公开) as context; applicant columns are read in
+the order the header prints them, so a reordered table still maps right.
+"""
+
+from __future__ import annotations
+
+from transforms.normalize import label as norm_label
+from transforms.rows import Row, trim_blanks
+from transforms.numbers import parse_value
+from transforms.vocabulary import code_order, group_of, match
+
+APPLICANTS = code_order("applications", "applicant")
+ORG_CODES = [c for c in APPLICANTS if c not in ("natural_person", "total")]
+ERA_2021 = {"other_no_correction", "other_unpaid_fee", "other_other"}
+TOP_LEVEL = {"received", "carried_over", "granted", "partially_granted", "total_handled", "carried_forward"}
+
+
+def read_applications(rows: list[Row]) -> tuple[list[dict], list[str]]:
+    cells: list[dict] = []
+    warnings: list[str] = []
+    header_cells: list[str] = []
+    order: list[str] | None = None
+    group: str | None = None
+    seen: set[str] = set()
+    for row in rows:
+        labels, values = row.split()
+        if _is_header(labels):
+            header_cells.extend(labels)
+            order = None
+            continue
+        if not values:  # a group label on a row of its own: (三)不予公开
+            for lab in labels:
+                group = group_of(lab) or group
+            continue
+        if not labels:
+            warnings.append(f"三: a row of values with no label ({' | '.join(values)[:40]}); skipped")
+            continue
+        if order is None:
+            order = applicant_order(header_cells)
+            header_cells = []
+        row_group = None
+        for lab in labels:
+            row_group = group_of(lab) or row_group
+        outcome = None
+        for lab in reversed(labels):
+            outcome = match(lab, "applications", "outcome", group=row_group or group)
+            if outcome:
+                break
+        if outcome is None:
+            warnings.append(f"三: row {' / '.join(labels)[:50]!r} not recognised; skipped")
+            continue
+        group = row_group or (None if outcome in TOP_LEVEL else group)
+        if outcome in seen:
+            warnings.append(f"三: row {outcome} printed twice; the first is kept")
+            continue
+        seen.add(outcome)
+        values = _fit(row, values, len(order), warnings, outcome)
+        for applicant, raw in zip(order, values):
+            v = parse_value(raw)
+            if not v.ok:
+                warnings.append(f"三: {outcome}/{applicant} cell {raw!r} is not a number")
+            cells.append({"outcome": outcome, "applicant": applicant, "value": v.value, "raw": raw})
+    return cells, warnings
+
+
+def _is_header(labels: list[str]) -> bool:
+    """Header rows name applicants (自然人, 法人或其他组织, 商业企业 …); data rows never do."""
+    for cell in labels:
+        t = norm_label(cell)
+        if "法人" in t or "勾稽" in t or "申请人情况" in t:
+            return True
+        if match(cell, "applications", "applicant", fuzzy=False) not in (None, "total"):
+            return True
+    return False
+
+
+def applicant_order(header_cells: list[str]) -> list[str]:
+    """Applicant codes in the order the header prints them (standard order if unreadable)."""
+    tokens: list[str] = []
+    for cell in header_cells:
+        t = norm_label(cell)
+        if "法人" in t or "其他组织" in t:
+            tokens.append("ORG")
+            continue
+        if "勾稽" in t or "申请人情况" in t:
+            continue
+        code = match(cell, "applications", "applicant", group="org", fuzzy=False)
+        if code and code not in tokens:
+            tokens.append(code)
+    orgs = [t for t in tokens if t in ORG_CODES]
+    if "ORG" in tokens:
+        i = tokens.index("ORG")
+        rest = [t for t in tokens if t not in ORG_CODES and t != "ORG"]
+        tokens = rest[:i] + orgs + rest[i:]
+    if sorted(tokens) == sorted(APPLICANTS):
+        return tokens
+    return list(APPLICANTS)
+
+
+def _fit(row: Row, values: list[str], n: int, warnings: list[str], outcome: str) -> list[str]:
+    out = trim_blanks(values, n)
+    if len(out) == n:
+        return out
+    expanded = trim_blanks(row.expanded_values(), n)
+    if len(expanded) == n:
+        return expanded
+    warnings.append(f"三: {outcome} has {len(out)} values for {n} applicant columns; read in order")
+    return out[:n]

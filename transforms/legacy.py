@@ -1,0 +1,145 @@
+"""Figures of legacy reports (2008-2018): statistics tables and narrative.
+
+A figure is taken only when the report states it for its own year: cumulative
+totals (累计), previous years, percentages and shares are refused. Where a
+table and the narrative disagree, the table wins and a warning says so.
+"""
+
+from __future__ import annotations
+
+import re
+
+from transforms.normalize import label as norm_label
+from transforms.normalize import norm
+from transforms.numbers import parse_value
+from transforms.rows import LEGACY_TABLE_SIGNS
+from transforms.vocabulary import match
+
+UNITS = {"fees_yuan": "yuan", "consultations": "person_times"}
+_CN = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_UNIT = {"十": 10, "百": 100, "千": 1000}
+NUM = r"(\d[\d,]*(?:\.\d+)?万?|[零〇一二两三四五六七八九十百千万]+)"
+
+
+def cn_number(text: str) -> float | None:
+    """'1.25万' -> 12500; '一千二百' -> 1200; '五' -> 5; '十二' -> 12."""
+    t = text.replace(",", "")
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)(万?)", t)
+    if m:
+        return float(m.group(1)) * (1e4 if m.group(2) else 1)
+    total, section, digit = 0, 0, None
+    for ch in t:
+        if ch in _CN:
+            digit = _CN[ch]
+        elif ch in _CN_UNIT:
+            section += (digit if digit is not None else 1) * _CN_UNIT[ch]
+            digit = None
+        elif ch == "万":
+            total += (section + (digit or 0)) * 10000
+            section, digit = 0, None
+        else:
+            return None
+    value = total + section + (digit or 0)
+    return float(value) if t else None
+
+
+def _metric(m: str, unit: str, evidence: str, value: float, source: str) -> dict:
+    return {"metric": m, "value": value, "unit": UNITS.get(m, "count"), "evidence": evidence, "source": source}
+
+
+def read_legacy_table(grid) -> list[dict]:
+    """A 指标名称 | 计量单位 | 本年度 | 历年累计 table: the current-year column."""
+    head = [norm(c) for c in grid.cells[0]]
+    col = next((i for i, h in enumerate(head) if ("本年" in h or re.search(r"20\d\d年", h)) and "累计" not in h), None)
+    if col is None:
+        col = next((i for i, h in enumerate(head) if i > 0 and "累计" not in h and "单位" not in h and "指标" not in h),
+                   None)
+    if col is None:
+        return []
+    out = []
+    for r in range(1, len(grid.cells)):
+        row = grid.cells[r]
+        if col >= len(row):
+            continue
+        name = norm_label(row[0])
+        name = re.sub(r"^其中[:：]?", "", name)
+        name = norm_label(name)
+        if "举报" in name or "累计" in name:
+            continue
+        code = match(name, "legacy_metrics", "metric", fuzzy=False)
+        v = parse_value(row[col])
+        if code and v.ok and v.value is not None:
+            out.append(_metric(code, "", " | ".join(row), v.value, "table"))
+    return out
+
+
+_SKIP = re.compile(r"累计|历年|以来|同比|上年|去年|比例|占[^，。,]{0,6}%")
+_PATTERNS: list[tuple[str, re.Pattern]] = [
+    ("proactive_items", re.compile(r"(?:新增|共|全年|累计)?主动公开(?:各类|了)?(?:政府)?信息(?:共计|共|达到?|总数)?(?:为)?" + NUM + r"[条件项]")),
+    ("applications_received", re.compile(r"(?:受理|收到|接到|接收)(?:各类|了)?(?:政府)?(?:信息)?(?:公开)?申请(?:共计|共|总数)?(?:为)?" + NUM + r"[件条个宗次]")),
+    ("applications_received", re.compile(r"共(?:受理|收到|接到)[^，。；,;]{0,12}?申请" + NUM + r"[件条个宗次]")),
+    ("applications_answered", re.compile(r"(?:已|全部)?(?:答复|办结|处理)(?:了)?(?:申请)?(?:共计|共)?" + NUM + r"[件条个宗次]")),
+    ("granted", re.compile(r"(?<!部分)(?<!不)同意公开(?:的)?(?:有|为|共)?" + NUM + r"[件条个宗次]")),
+    ("partially_granted", re.compile(r"(?:同意)?部分公开(?:的)?(?:有|为|共)?" + NUM + r"[件条个宗次]")),
+    ("withheld", re.compile(r"(?:不予公开|不同意公开)(?:的)?(?:有|为|共)?" + NUM + r"[件条个宗次]")),
+    ("fees_yuan", re.compile(r"收取[^，。；,;]{0,12}?费(?:用)?(?:共计|共|合计)?" + NUM + r"元")),
+    ("administrative_reviews", re.compile(r"行政复议(?:案件|申请)?(?:共|共计)?(?:为)?" + NUM + r"[件起宗次个]")),
+    ("lawsuits", re.compile(r"行政诉讼(?:案件)?(?:共|共计)?(?:为)?" + NUM + r"[件起宗次个]")),
+    ("consultations", re.compile(r"咨询[^，。；,;]{0,16}?" + NUM + r"(?:人次|次|件|人)")),
+    ("consultations", re.compile(NUM + r"(?:人次)[^，。；,;]{0,24}?咨询")),
+]
+_ZERO = [
+    ("applications_received", re.compile(r"(?:未|没有)(?:收到|受理|接到|发生)[^，。；,;]{0,20}申请")),
+    ("fees_yuan", re.compile(r"未收取任何(?:费用|费)")),
+    ("administrative_reviews", re.compile(r"(?:未|没有)(?:发生|产生|收到|出现|接到)[^。；;]{0,24}行政复议")),
+    ("lawsuits", re.compile(r"(?:未|没有)(?:发生|产生|收到|出现|接到)[^。；;]{0,30}行政诉讼")),
+]
+
+
+def read_narrative(body: str, year: int | None) -> list[dict]:
+    out: dict[str, dict] = {}
+    for sentence in re.split(r"(?<=[。；;！!])|\n", norm(body)):
+        if not sentence:
+            continue
+        other_year = year and any(int(y) != year for y in re.findall(r"(20\d\d)年", sentence)) \
+            and str(year) + "年" not in sentence
+        if other_year:
+            continue
+        for code, rx in _PATTERNS:
+            if code in out:
+                continue
+            m = rx.search(sentence)
+            if code == "applications_answered" and (not m or "申请" not in sentence or "审批" in sentence):
+                continue
+            if code == "consultations" and not re.search(r"信息|公开", sentence):
+                continue
+            if not m or _SKIP.search(sentence[max(0, m.start() - 12):m.end()]):
+                continue
+            after = sentence[m.end():m.end() + 2]
+            if after.startswith("%"):
+                continue
+            value = cn_number(m.group(1))
+            if value is not None:
+                out[code] = _metric(code, "", sentence.strip(), value, "narrative")
+        for code, rx in _ZERO:
+            if code not in out and rx.search(sentence):
+                out[code] = _metric(code, "", sentence.strip(), 0.0, "narrative")
+    return list(out.values())
+
+
+def read_legacy(blocks, body: str, year: int | None) -> list[dict]:
+    """Table figures first; narrative figures fill the gaps, disagreements become warnings."""
+    table: dict[str, dict] = {}
+    for b in blocks:
+        g = b.grid
+        if g is not None and g.cells and sum(k in norm("".join(g.cells[0])) for k in LEGACY_TABLE_SIGNS) >= 2:
+            for m in read_legacy_table(g):
+                table.setdefault(m["metric"], m)
+    out = dict(table)
+    for m in read_narrative(body, year):
+        t = table.get(m["metric"])
+        if t is None:
+            out[m["metric"]] = m
+        elif t["value"] != m["value"]:
+            t["warning"] = f"{m['metric']}: table says {t['value']:g}, narrative says {m['value']:g}"
+    return list(out.values())

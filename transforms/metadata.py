@@ -1,0 +1,124 @@
+"""What a report says about itself: year, publication date, publisher, spam.
+
+Every value here is read from the page's own words; what the caller passes
+(--publisher/--adcode/--year) always wins, and other signals in the page
+(address, postcode, document prefixes) only add warnings.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from transforms.normalize import norm, to_simplified
+
+_CN_DIGITS = {"〇": "0", "零": "0", "○": "0", "Ｏ": "0", "O": "0", "一": "1", "二": "2", "三": "3", "四": "4",
+              "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
+_YEAR_CN = re.compile(r"([二〇○零一三四五六七八九Ｏ]{4})年")
+
+
+def _cn_year(text: str) -> str:
+    return _YEAR_CN.sub(lambda m: "".join(_CN_DIGITS.get(c, c) for c in m.group(1)) + "年", text)
+
+
+def report_year(title: str, body: str) -> int | None:
+    """The year the statistics cover: title first, then the statistics period, then the text."""
+    t = _cn_year(norm(title))
+    m = re.search(r"(20[0-3]\d|199\d)年?度?.{0,30}(年度报告|年报|工作报告|报告)", t)
+    if m:
+        return int(m.group(1))
+    b = _cn_year(norm(body[:6000]))
+    m = re.search(r"(?:统计(?:时间|期限|期|范围)|数据)[^。]{0,20}?(20[0-3]\d)年1月1日", b)
+    if m:
+        return int(m.group(1))
+    m = re.search(r"(20[0-3]\d)年(?:度)?(?:政府)?信息公开(?:工作)?年度报告", b)
+    if m:
+        return int(m.group(1))
+    years = re.findall(r"(20[0-3]\d)年", b[:3000])
+    if years:
+        return int(max(set(years), key=years.count))
+    return None
+
+
+_DATE = re.compile(r"(20[0-3]\d|19\d\d)\s*[-年./]\s*(\d{1,2})\s*[-月./]\s*(\d{1,2})\s*日?")
+
+
+def published_date(meta: dict[str, str], chrome: str, body: str) -> date | None:
+    """发布日期 from meta tags, the page's info box, or the date line under the title."""
+    candidates = [meta.get(k, "") for k in ("pubdate", "publishdate", "firstpublishedtime", "createdate",
+                                             "field:发布时间", "field:发布日期", "field:发文日期",
+                                             "field:成文日期", "field:时间")]
+    m = re.search(r"(?:发布|发文|成文|公开)(?:日期|时间)\s*[:：]?\s*([0-9年月日\-./ ]{8,16})", chrome + " " + body[:300])
+    if m:
+        candidates.append(m.group(1))
+    for c in candidates:
+        d = _to_date(c)
+        if d:
+            return d
+    return None
+
+
+def _to_date(text: str) -> date | None:
+    m = _DATE.search(norm(text or ""))
+    if not m:
+        return None
+    try:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None
+
+
+_ORG_SUFFIX = (r"(?:人民政府(?:办公厅|办公室)?|政府办公室|管理委员会|管委会|委员会|办公室|办公厅|"
+               r"厅|局|委|署|院|中心|街道办事处|办事处|公署)")
+_PUBLISHER_IN_TITLE = re.compile(r"^(.{2,40}?" + _ORG_SUFFIX + r")(?:关于)?(?:20\d\d|二〇|[（(])")
+_PUBLISHER_BEFORE_YEAR = re.compile(r"^(.{2,40}?)(?:20\d\d|二〇..)年")
+_PUBLISHER_AFTER_YEAR = re.compile(r"^(?:20\d\d)年度?(.{2,40}?)(?:政府)?(?:信息公开|政务公开)(?:工作)?年度?报告")
+_COMPILED_BY = re.compile(r"由(.{2,40}?" + _ORG_SUFFIX + r")(?:负责)?(?:编制|编写|起草|制作)")
+
+
+def publisher_candidates(title: str, meta: dict[str, str], body: str, chrome: str) -> list[tuple[str, str]]:
+    """(name, where) pairs in order of trust."""
+    out: list[tuple[str, str]] = []
+    t = norm(title)
+    m = _PUBLISHER_IN_TITLE.match(t) or _PUBLISHER_BEFORE_YEAR.match(t) or _PUBLISHER_AFTER_YEAR.match(t)
+    if m and not re.search(r"报告|年度", m.group(1)):
+        out.append((m.group(1), "title"))
+    for key in ("field:发布机构", "field:发文机关", "contentsource", "field:来源", "field:信息来源"):
+        if meta.get(key):
+            out.append((norm(meta[key]), key.replace("field:", "")))
+    m = _COMPILED_BY.search(norm(body[:3000]))
+    if m:  # the office that compiles a government's report writes for the government
+        out.append((re.sub(r"(人民政府)(?:办公室|办公厅)$", r"\1", m.group(1)), "first sentence"))
+    for key in ("field:主办单位", "field:主办", "sitename"):
+        if meta.get(key):
+            out.append((norm(meta[key]), key.replace("field:", "")))
+    return [(to_simplified(n), w) for n, w in out if n]
+
+
+def publisher_kind(publisher: str) -> str:
+    p = publisher or ""
+    if re.search(r"(人民政府|人民政府办公厅|人民政府办公室|政府办公室|行政公署|街道办事处|管委会|管理委员会)$", p) \
+            and not re.search(r"(局|委员会办公室|厅)管理委员会$", p):
+        return "government"
+    return "department"
+
+
+def admin_level(publisher: str, region_level: str | None) -> str | None:
+    if re.search(r"(乡|镇|街道)(人民政府|办事处)?$", publisher or "") or re.search(r"(乡|镇)人民政府", publisher or ""):
+        return "township"
+    return region_level
+
+
+# Gambling and SEO spam injected into mirrored or hijacked pages.
+_SPAM = re.compile(
+    r"(?:365bet|bet365|bet\d{2,3}|188bet|w88|bwin|澳门(?:新葡京|银河|金沙|威尼斯人|赌场)|新葡京|葡京|威尼斯人|"
+    r"太阳城|金沙(?:娱乐|官网|集团)|皇冠(?:体育|足球|官网)|百家乐|娱乐城|真人(?:娱乐|视讯)|博彩|赌场|赌博网|棋牌(?:游戏|官网)|"
+    r"老虎机|体育投注|足球投注|彩票(?:平台|网址|官网)|(?:官网|官方网站|网址)(?:入口|登录|下载)|平台客户端|"
+    r"速发\d+|开云(?:体育|官网)|九游|乐鱼|华体会|米乐|半岛(?:体育|官网)|ag(?:真人|平台)|pg电子|电子游艺|"
+    r"亚博|bob体育|必威|伟德|利来|金博宝|龙8|ope体育|yabo)",
+    re.I,
+)
+
+
+def spam_hits(text: str) -> list[str]:
+    return sorted(set(m.group(0) for m in _SPAM.finditer(text)))

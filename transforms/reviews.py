@@ -1,0 +1,77 @@
+"""Section 四 (行政复议、行政诉讼情况) rows to canonical cells.
+
+The standard layout is one row of 15 numbers under three header rows; pages
+also print it vertically (one row per proceeding or per outcome) or split in
+two tables. Values are mapped with the header's own order where it is readable.
+"""
+
+from __future__ import annotations
+
+from transforms.numbers import parse_value
+from transforms.rows import Row, trim_blanks
+from transforms.vocabulary import code_order, match
+
+PROCEEDINGS = code_order("reviews_litigation", "proceeding")
+OUTCOMES = code_order("reviews_litigation", "outcome")
+
+
+def read_reviews(rows: list[Row]) -> tuple[list[dict], list[str]]:
+    warnings: list[str] = []
+    out_tokens: list[str] = []
+    proc_tokens: list[str] = []
+    loose: list[str] = []
+    loose_expanded: list[str] = []
+    found: dict[tuple[str, str], str] = {}
+    for row in rows:
+        labels, values = row.split()
+        if not row.has_numbers:
+            for cell in labels:
+                p = match(cell, "reviews_litigation", "proceeding", fuzzy=False)
+                o = match(cell, "reviews_litigation", "outcome", fuzzy=False)
+                if p and p not in proc_tokens:
+                    proc_tokens.append(p)
+                elif o and not p:
+                    out_tokens.append(o)
+            continue
+        proc = next((p for p in (match(c, "reviews_litigation", "proceeding") for c in reversed(labels)) if p), None)
+        outc = next((o for o in (match(c, "reviews_litigation", "outcome") for c in reversed(labels)) if o), None)
+        values = trim_blanks(values, 5 if proc else 3 if outc else 0)
+        if proc:  # one row per proceeding: five outcomes across
+            order = _first_permutation(out_tokens, OUTCOMES)
+            for o, raw in zip(order, values):
+                found.setdefault((proc, o), raw)
+        elif outc:  # transposed: one row per outcome, proceedings across
+            order = proc_tokens if sorted(proc_tokens) == sorted(PROCEEDINGS) else PROCEEDINGS
+            for p, raw in zip(order, values):
+                found.setdefault((p, outc), raw)
+        else:
+            loose.extend(row.logical[len(labels):])
+            loose_expanded.extend(row.expanded_values())
+    if loose:
+        loose = trim_blanks(loose, 15)
+        if len(loose) != 15 and len(trim_blanks(loose_expanded, 15)) == 15:
+            loose = trim_blanks(loose_expanded, 15)
+        if len(loose) != 15:
+            warnings.append(f"四: {len(loose)} numbers where 15 are expected; read in order")
+        for key, raw in zip(_sequence(out_tokens, proc_tokens), loose):
+            found.setdefault(key, raw)
+    cells = []
+    for (proc, outc), raw in found.items():
+        v = parse_value(raw)
+        if not v.ok:
+            warnings.append(f"四: {proc}/{outc} cell {raw!r} is not a number")
+        cells.append({"proceeding": proc, "outcome": outc, "value": v.value, "raw": raw})
+    return cells, warnings
+
+
+def _sequence(out_tokens: list[str], proc_tokens: list[str]) -> list[tuple[str, str]]:
+    """(proceeding, outcome) for each of the 15 positions, from the header when it is whole."""
+    procs = proc_tokens if sorted(proc_tokens) == sorted(PROCEEDINGS) else PROCEEDINGS
+    groups = [out_tokens[i:i + 5] for i in range(0, 15, 5)]
+    if len(out_tokens) != 15 or any(sorted(g) != sorted(OUTCOMES) for g in groups):
+        groups = [OUTCOMES] * 3
+    return [(p, o) for p, g in zip(procs, groups) for o in g]
+
+
+def _first_permutation(tokens: list[str], default: list[str]) -> list[str]:
+    return tokens[:5] if sorted(tokens[:5]) == sorted(default) else default

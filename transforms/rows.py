@@ -1,0 +1,134 @@
+"""Rows of statistics tables, gathered per section from all of a page's grids.
+
+A section's table may be cut over several <table> elements (page breaks that
+repeat the header) or share one <table> with the next section; so the unit of
+work is the row, tagged with the section it belongs to.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from extractors.tables import Grid
+from transforms.normalize import norm
+from transforms.numbers import parse_value
+
+SECTIONS = ("active_disclosure", "applications", "reviews_litigation")
+
+_ROW_SIGNS = {
+    "active_disclosure": ("第二十条", "信息内容", "规章", "规范性文件", "行政许可", "行政处罚", "行政强制",
+                          "事业性收费", "集中采购", "对外管理服务"),
+    "applications": ("申请人情况", "自然人", "本年新收", "上年结转", "予以公开", "办理结果", "勾稽关系",
+                     "结转下年", "法人或其他组织", "国家秘密", "不予处理", "无法提供"),
+    "reviews_litigation": ("结果维持", "结果纠正", "行政复议", "行政诉讼", "复议后起诉", "直接起诉", "尚未审结"),
+}
+_HEADING_SECTION = (
+    (re.compile(r"^[二2][、.．]?.{0,6}主动公开"), "active_disclosure"),
+    (re.compile(r"^[三3][、.．]?.{0,6}(收到和处理|依申请)"), "applications"),
+    (re.compile(r"^[四4][、.．]?.{0,20}(行政复议|行政诉讼)"), "reviews_litigation"),
+    (re.compile(r"^[五六七5-7][、.．]"), None),
+)
+LEGACY_TABLE_SIGNS = ("指标名称", "计量单位", "历年累计")
+
+
+@dataclass
+class Row:
+    logical: list[str]  # each source cell once
+    expanded: list[str]  # merged cells repeated
+    origin: list[int]  # source cell of each expanded cell
+    grid_no: int
+
+    def split(self) -> tuple[list[str], list[str]]:
+        """Leading label cells and the value cells after them (logical view)."""
+        i = 0
+        while i < len(self.logical) and not parse_value(self.logical[i]).ok:
+            i += 1
+        return self.logical[:i], self.logical[i:]
+
+    @property
+    def has_numbers(self) -> bool:
+        """Whether any value cell is filled (a header row has only blank padding after its labels)."""
+        return any(v.strip() for v in self.split()[1])
+
+    def expanded_values(self) -> list[str]:
+        """Value cells with merged cells repeated: one number spanning several columns."""
+        labels, _ = self.split()
+        label_origins = set()
+        for text, o in zip(self.expanded, self.origin):
+            if len(label_origins) == len(labels) and o not in label_origins:
+                break
+            label_origins.add(o)
+        return [t for t, o in zip(self.expanded, self.origin) if o not in label_origins]
+
+
+def trim_blanks(cells: list[str], keep: int = 0) -> list[str]:
+    """Drop blank cells at the end (pipe-dump padding, ghost columns) while more than ``keep`` remain."""
+    out = list(cells)
+    while len(out) > keep and not out[-1].strip():
+        out.pop()
+    return out
+
+
+def heading_section(text: str) -> str | None | bool:
+    """Section a narrative heading opens; False when the text is no heading."""
+    t = norm(text)[:40]
+    for rx, sec in _HEADING_SECTION:
+        if rx.match(t):
+            return sec
+    return False
+
+
+def row_section(cells: list[str]) -> str | None:
+    joined = norm("".join(cells))
+    scores = {s: sum(1 for k in signs if k in joined) for s, signs in _ROW_SIGNS.items()}
+    best = max(scores, key=scores.get)
+    return best if scores[best] else None
+
+
+def is_legacy_grid(grid: Grid) -> bool:
+    head = norm("".join("".join(r) for r in grid.cells[:3]))
+    return sum(1 for k in LEGACY_TABLE_SIGNS if k in head) >= 2
+
+
+def rows_by_section(blocks, year: int | None) -> tuple[dict[str, list[Row]], list[str]]:
+    """Assign every row of every statistics grid to section 二, 三 or 四."""
+    out: dict[str, list[Row]] = {s: [] for s in SECTIONS}
+    warnings: list[str] = []
+    current: str | None = None
+    grid_no = 0
+    for block in blocks:
+        if block.grid is None:
+            sec = heading_section(block.text)
+            if sec is not False:
+                current = sec
+            continue
+        grid = block.grid
+        grid_no += 1
+        if is_legacy_grid(grid):
+            continue
+        if year and _quotes_other_year(grid.context, year):
+            warnings.append(f"table {grid_no} skipped: its caption refers to another year ({grid.context[:40]})")
+            continue
+        sec = current
+        for r in range(len(grid.cells)):
+            logical = grid.logical(r)
+            if not any(c.strip() for c in logical):
+                continue
+            hinted = row_section(logical)
+            if hinted:
+                sec = hinted
+            if sec:
+                out[sec].append(Row(logical, grid.cells[r], grid.origin[r], grid_no))
+        current = sec
+    return out, warnings
+
+
+def _quotes_other_year(context: str, year: int) -> bool:
+    t = norm(context)
+    if not t:
+        return False
+    years = {int(y) for y in re.findall(r"(20\d\d)年", t)}
+    if str(year) + "年" in t:
+        return False
+    return bool(years and all(y < year for y in years)) or any(k in t for k in ("上年度", "上一年度", "去年"))

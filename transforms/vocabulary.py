@@ -1,0 +1,103 @@
+"""The canonical codes (vocabulary.csv, the contract's copy) and the era label
+maps (label_maps.csv) that tie published labels to them.
+
+Format drift is data: a new spelling seen on a portal is a new keyword in
+label_maps.csv, not new code. Matching takes the longest keyword contained in
+the normalised label; a label that contains none is compared to the full
+labels by similarity, so a one-character typo still finds its code.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from transforms.normalize import label as norm_label
+
+HERE = Path(__file__).parent
+TYPO_RATIO = 0.8
+
+
+@dataclass(frozen=True)
+class Code:
+    table: str
+    dimension: str
+    code: str
+    eras: tuple[str, ...]
+    group: str
+    keywords: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> list[dict[str, str]]:
+    with open(HERE / "vocabulary.csv", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+@lru_cache(maxsize=1)
+def label_maps() -> list[Code]:
+    out = []
+    with open(HERE / "label_maps.csv", encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            out.append(Code(r["table"], r["dimension"], r["code"], tuple(r["eras"].split("|")),
+                            r["group"], tuple(norm_label(k) for k in r["keywords"].split(";"))))
+    return out
+
+
+@lru_cache(maxsize=None)
+def codes(table: str, dimension: str) -> tuple[Code, ...]:
+    return tuple(c for c in label_maps() if c.table == table and c.dimension == dimension)
+
+
+def code_order(table: str, dimension: str, era: str | None = None) -> list[str]:
+    return [c.code for c in codes(table, dimension) if era is None or era in c.eras]
+
+
+def match(text: str, table: str, dimension: str, group: str | None = None, fuzzy: bool = True) -> str | None:
+    """The code whose keyword best matches ``text`` (longest keyword wins).
+
+    ``group`` limits matching to codes of that group plus ungrouped ones, so a
+    bare 其他 under (六)其他处理 means other_other, not the applicant column.
+    """
+    return _match(norm_label(text), table, dimension, group, fuzzy)
+
+
+@lru_cache(maxsize=65536)
+def _match(t: str, table: str, dimension: str, group: str | None, fuzzy: bool) -> str | None:
+    if not t:
+        return None
+    best, best_len = None, 0
+    for c in codes(table, dimension):
+        if c.group and group is not None and c.group != group:
+            continue
+        if c.group and group is None and c.keywords == ("其他",):
+            continue
+        for k in c.keywords:
+            if k and k in t and len(k) > best_len:
+                best, best_len = c.code, len(k)
+    if best or not fuzzy or len(t) < 4:
+        return best
+    scored = []
+    for c in codes(table, dimension):
+        if c.group and group is not None and c.group != group:
+            continue
+        full = c.keywords[0]
+        if len(full) < 4:
+            continue
+        ratio = difflib.SequenceMatcher(None, t, full).ratio()
+        if ratio >= TYPO_RATIO:
+            scored.append((ratio, c.code))
+    return max(scored)[1] if scored else None
+
+
+def group_of(text: str) -> str | None:
+    """Which outcome group a label heads: (三)不予公开, (四)无法提供, (五)不予处理, (六)其他处理."""
+    t = norm_label(text)
+    for key, grp in (("不予公开", "withheld"), ("无法提供", "unavailable"), ("不予处理", "not_processed"),
+                     ("其他处理", "other")):
+        if key in t:
+            return grp
+    return None
