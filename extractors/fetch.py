@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import requests
 
@@ -24,4 +24,4 @@ def fetch_once(url: str, timeout: float = 30.0) -> tuple[bytes, str, datetime, s
             chunks.append(chunk)
     except requests.RequestException as exc:
         raise InputError(f"{url}: {type(exc).__name__}: {exc}".splitlines()[0]) from None
-    return b"".join(chunks), url, datetime.now(timezone.utc), resp.headers.get("Content-Type")
+    return b"".join(chunks), url, datetime.now(UTC), resp.headers.get("Content-Type")

@@ -11,7 +11,6 @@ import re
 from dataclasses import dataclass, field
 
 import lxml.etree
-import lxml.html
 
 from extractors.tables import Grid, cell_text, html_table_to_grid, is_pipe_row, pipe_lines_to_grid
 
@@ -54,27 +53,36 @@ HEADING_RE = re.compile(
     r"(总体情况|概述|概况|基本情况|主动公开|收到和处理|依申请|政府信息公开行政复议|因政府信息公开|行政复议"
     r"|政府信息公开的?收费|存在的?主要问题|存在问题|主要问题|其他需要报告|其他事项|人员和?|咨询|不予公开)"
 )
+_HEADING_START = set("一二三四五六七八九十(（")
 _FIELD_RE = re.compile(
     r"(发布机构|发文机关|来源|信息来源|发布时间|发布日期|成文日期|发文日期|时间|标题|主办单位|主办)"
     r"\s*[:：]\s*([^\s|]{1,60}(?:\s\d{1,2}:\d{2})?)"
 )
 
 
+_PARSER = lxml.etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True)
+
+
+def text_of(el) -> str:
+    return "".join(el.itertext())
+
+
 def parse_html(text: str) -> Page:
+    # Plain lxml.etree elements: lxml.html's per-element class lookup costs more than the parse.
     try:
-        doc = lxml.html.document_fromstring(text)
-    except (lxml.etree.ParserError, ValueError) as exc:
+        doc = lxml.etree.fromstring(text.encode("utf-8"), _PARSER)
+    except (lxml.etree.ParserError, lxml.etree.XMLSyntaxError, ValueError) as exc:
         raise NotAReportError(f"not an HTML page ({exc})") from None
-    for el in doc.iter(*_DROP_TAGS):
-        el.drop_tree() if el.getparent() is not None else None
-    lxml.etree.strip_elements(doc, lxml.etree.Comment, with_tail=False)
+    if doc is None:
+        raise NotAReportError("not an HTML page (no elements)")
+    lxml.etree.strip_elements(doc, *_DROP_TAGS, with_tail=False)
     page = Page()
     for m in doc.iter("meta"):
         name = (m.get("name") or m.get("property") or "").strip().lower()
         if name and m.get("content"):
             page.meta.setdefault(name, cell_text(m.get("content")))
     t = doc.find(".//title")
-    page.title = _pick_title(doc, page.meta, cell_text(t.text_content()) if t is not None else "")
+    page.title = _pick_title(doc, page.meta, cell_text(text_of(t)) if t is not None else "")
     container = _find_container(doc)
     page.blocks = _blocks(container)
     page.chrome = _chrome_text(doc, container)
@@ -137,7 +145,7 @@ def _pick_title(doc, meta: dict[str, str], html_title: str) -> str:
             return meta[key]
     for xp in ("//h1", "//*[contains(@class,'title')]", "//h2", "//h3"):
         for el in doc.xpath(xp)[:20]:
-            t = cell_text(el.text_content())
+            t = cell_text(text_of(el))
             if 4 <= len(t) <= 120 and "报告" in t:
                 return t
     return meta.get("articletitle") or html_title
@@ -151,7 +159,7 @@ def _find_container(doc):
         if not isinstance(el.tag, str):
             continue
         for s in (el.text, el.tail):
-            if s and HEADING_RE.match(s):
+            if s and s.lstrip()[:1] in _HEADING_START and HEADING_RE.match(s):
                 num = HEADING_RE.match(s).group(1)
                 holder = el if s is el.text else el.getparent()
                 anc = holder
@@ -178,9 +186,9 @@ def _find_container(doc):
             f"//*[contains(translate(@class,'ABCDEFGHIJKLMNOPQRSTUVWXYZ','abcdefghijklmnopqrstuvwxyz'),'{hint}') "
             f"or contains(translate(@id,'ABCDEFGHIJKLMNOPQRSTUVWXYZ','abcdefghijklmnopqrstuvwxyz'),'{hint}')]"
         )
-        found = [f for f in found if len(f.text_content()) > 200]
+        found = [f for f in found if len(text_of(f)) > 200]
         if found:
-            return max(found, key=lambda f: len(f.text_content()))
+            return max(found, key=lambda f: len(text_of(f)))
     return body
 
 
@@ -188,7 +196,7 @@ def _report_tables(body) -> int:
     """Tables that look like statistics (not layout tables around the page)."""
     n = 0
     for t in body.xpath(".//table"):
-        txt = t.text_content()
+        txt = text_of(t)
         if any(k in txt for k in ("第二十条", "自然人", "行政复议", "指标名称", "信息内容")) and not t.xpath(".//table"):
             n += 1
     return n

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 MAX_COLSPAN = 60
 MAX_ROWSPAN = 120
 MAX_COLUMNS = 200
+MAX_SPAN_CELLS = 50_000  # expansion budget per table: real report tables use a few hundred
 
 _WS = re.compile(r"\s+")
 
@@ -38,7 +39,7 @@ class Grid:
     def logical(self, r: int) -> list[str]:
         """Row ``r`` with each source cell once (spans collapsed)."""
         out, last = [], None
-        for text, o in zip(self.cells[r], self.origin[r]):
+        for text, o in zip(self.cells[r], self.origin[r], strict=False):
             if o != last:
                 out.append(text)
             last = o
@@ -64,23 +65,25 @@ def expand_spans(rows: list[list[tuple[str, int, int]]]) -> Grid:
     cells: list[list[str]] = []
     origin: list[list[int]] = []
     next_id = 0
+    budget = MAX_SPAN_CELLS
     for r, row in enumerate(rows):
         out_t: list[str] = []
         out_o: list[int] = []
         c = 0
-
-        def fill_pending() -> None:
-            nonlocal c
-            while (r, c) in pending:
+        for cell in [*row, None]:
+            while (r, c) in pending:  # cells merged down from rows above come first
                 t, o = pending.pop((r, c))
                 out_t.append(t)
                 out_o.append(o)
                 c += 1
-
-        for text, rowspan, colspan in row:
-            fill_pending()
+            if cell is None or c >= MAX_COLUMNS:
+                break
+            text, rowspan, colspan = cell
             colspan = max(1, min(colspan, MAX_COLSPAN, MAX_COLUMNS - c))
             rowspan = max(1, min(rowspan, MAX_ROWSPAN, n_rows - r))
+            if colspan * rowspan > budget:  # hostile markup: stop expanding, keep the text
+                colspan = rowspan = 1
+            budget -= colspan * rowspan
             oid = next_id
             next_id += 1
             for dc in range(colspan):
@@ -89,15 +92,12 @@ def expand_spans(rows: list[list[tuple[str, int, int]]]) -> Grid:
                 for dr in range(1, rowspan):
                     pending[(r + dr, c + dc)] = (text, oid)
             c += colspan
-            if c >= MAX_COLUMNS:
-                break
-        fill_pending()
         cells.append(out_t)
         origin.append(out_o)
         for key in [k for k in pending if k[0] == r]:  # spans past a short row
             del pending[key]
     width = max((len(r) for r in cells), default=0)
-    for t, o in zip(cells, origin):
+    for t, o in zip(cells, origin, strict=False):
         while len(t) < width:
             t.append("")
             o.append(next_id)
@@ -106,7 +106,11 @@ def expand_spans(rows: list[list[tuple[str, int, int]]]) -> Grid:
 
 
 def _span(value: str | None) -> int:
-    m = re.match(r"\s*(\d+)", value or "")
+    if value is None:
+        return 1
+    if value.isdigit():
+        return int(value)
+    m = re.match(r"\s*(\d+)", value)
     return int(m.group(1)) if m else 1
 
 
@@ -120,7 +124,7 @@ def html_table_to_grid(table) -> Grid:
         for td in tr:
             if td.tag not in ("td", "th"):
                 continue
-            row.append((cell_text(td.text_content()), _span(td.get("rowspan")), _span(td.get("colspan"))))
+            row.append((cell_text("".join(td.itertext())), _span(td.get("rowspan")), _span(td.get("colspan"))))
         if row:
             rows.append(row)
     return expand_spans(rows)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from extractors.page import NotAReportError
@@ -36,7 +36,7 @@ def read_input(path_or_url: str) -> tuple[bytes, str, datetime, str | None]:
         data = p.read_bytes()
     except OSError as exc:
         raise InputError(f"{path_or_url}: {exc.strerror}") from None
-    mtime = datetime.fromtimestamp(p.stat().st_mtime, tz=timezone.utc)
+    mtime = datetime.fromtimestamp(p.stat().st_mtime, tz=UTC)
     return data, p.resolve().as_uri(), mtime, None
 
 

@@ -71,7 +71,7 @@ def read_active(rows: list[Row], era_hint: str) -> tuple[list[dict], list[str]]:
                 values = expanded
             else:
                 warnings.append(f"二: {labels[0]} has {len(values)} values for {len(measures)} columns; read in order")
-        for measure, head, raw in zip(measures, headers, values):
+        for measure, head, raw in zip(measures, headers, values, strict=False):
             if (item, measure) in seen:
                 continue
             seen.add((item, measure))

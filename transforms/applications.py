@@ -8,8 +8,8 @@ the order the header prints them, so a reordered table still maps right.
 from __future__ import annotations
 
 from transforms.normalize import label as norm_label
-from transforms.rows import Row, trim_blanks
 from transforms.numbers import parse_value
+from transforms.rows import Row, trim_blanks
 from transforms.vocabulary import code_order, group_of, match
 
 APPLICANTS = code_order("applications", "applicant")
@@ -58,7 +58,7 @@ def read_applications(rows: list[Row]) -> tuple[list[dict], list[str]]:
             continue
         seen.add(outcome)
         values = _fit(row, values, len(order), warnings, outcome)
-        for applicant, raw in zip(order, values):
+        for applicant, raw in zip(order, values, strict=False):
             v = parse_value(raw)
             if not v.ok:
                 warnings.append(f"三: {outcome}/{applicant} cell {raw!r} is not a number")

@@ -75,8 +75,10 @@ def read_legacy_table(grid) -> list[dict]:
 
 _SKIP = re.compile(r"累计|历年|以来|同比|上年|去年|比例|占[^，。,]{0,6}%")
 _PATTERNS: list[tuple[str, re.Pattern]] = [
-    ("proactive_items", re.compile(r"(?:新增|共|全年|累计)?主动公开(?:各类|了)?(?:政府)?信息(?:共计|共|达到?|总数)?(?:为)?" + NUM + r"[条件项]")),
-    ("applications_received", re.compile(r"(?:受理|收到|接到|接收)(?:各类|了)?(?:政府)?(?:信息)?(?:公开)?申请(?:共计|共|总数)?(?:为)?" + NUM + r"[件条个宗次]")),
+    ("proactive_items", re.compile(
+        r"(?:新增|共|全年|累计)?主动公开(?:各类|了)?(?:政府)?信息(?:共计|共|达到?|总数)?(?:为)?" + NUM + r"[条件项]")),
+    ("applications_received", re.compile(
+        r"(?:受理|收到|接到|接收)(?:各类|了)?(?:政府)?(?:信息)?(?:公开)?申请(?:共计|共|总数)?(?:为)?" + NUM + r"[件条个宗次]")),
     ("applications_received", re.compile(r"共(?:受理|收到|接到)[^，。；,;]{0,12}?申请" + NUM + r"[件条个宗次]")),
     ("applications_answered", re.compile(r"(?:已|全部)?(?:答复|办结|处理)(?:了)?(?:申请)?(?:共计|共)?" + NUM + r"[件条个宗次]")),
     ("granted", re.compile(r"(?<!部分)(?<!不)同意公开(?:的)?(?:有|为|共)?" + NUM + r"[件条个宗次]")),
@@ -96,10 +98,13 @@ _ZERO = [
 ]
 
 
+_MAY_STATE = re.compile(r"(?:公开|申请|复议|诉讼|咨询|费)")
+
+
 def read_narrative(body: str, year: int | None) -> list[dict]:
     out: dict[str, dict] = {}
     for sentence in re.split(r"(?<=[。；;！!])|\n", norm(body)):
-        if not sentence:
+        if not sentence or not _MAY_STATE.search(sentence):
             continue
         other_year = year and any(int(y) != year for y in re.findall(r"(20\d\d)年", sentence)) \
             and str(year) + "年" not in sentence

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 BLANK_MARKS = {"", "无", "-", "—", "——", "–", "－", "/", "／", "\\", "0", "空", "...", "…", "——/", "/-"}
 _UNIT_MULT = {"万": 1e4, "亿": 1e8, "千": 1e3, "百": 1e2}
@@ -37,6 +38,7 @@ def unit_multiplier(header: str) -> float:
     return 1.0
 
 
+@lru_cache(maxsize=65536)
 def parse_value(raw: str, multiplier: float = 1.0) -> Value:
     """Parse one cell; ``multiplier`` is the unit a header gave (a unit in the cell wins)."""
     t = unicodedata.normalize("NFKC", raw or "")

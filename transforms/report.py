@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from extractors.decode import DecodeError, decode_bytes
 from extractors.page import Block, NotAReportError, Page, looks_like_html, parse_html, parse_text
@@ -116,7 +116,7 @@ def parse_report(data: bytes, source_url: str = "", fetched_at: datetime | None 
         "publisher": pub, "publisher_kind": metadata.publisher_kind(pub or "") if pub else None,
         "title": title or None, "source_url": source_url,
         "published_date": metadata.published_date(page.meta, page.chrome, body),
-        "fetched_at": fetched_at or datetime.now(timezone.utc), "era": era,
+        "fetched_at": fetched_at or datetime.now(UTC), "era": era,
         "content_sha256": hashlib.sha256(data).hexdigest(),
         "n_tables": sum(1 for b in blocks if b.grid is not None),
         "checks_failed": sum(1 for c in checks if not c["passed"]),
@@ -165,10 +165,10 @@ def _select_report(page: Page, publisher: str | None, warnings: list[str]) -> tu
                 j = k
         cuts.append(j)
     cuts[0] = 0
-    segments = [blocks[a:b] for a, b in zip(cuts, cuts[1:] + [len(blocks)])]
+    segments = [blocks[a:b] for a, b in zip(cuts, cuts[1:] + [len(blocks)], strict=False)]
     titles = [_title_in_blocks(s) for s in segments]
     want = norm(publisher or "")
-    for seg, title in zip(segments, titles):
+    for seg, title in zip(segments, titles, strict=False):
         head = norm(title + "".join(b.text for b in seg[:4] if b.grid is None))
         if want and want in head:
             warnings.append(f"page holds {len(segments)} reports; read the one of {publisher}")

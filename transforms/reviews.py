@@ -38,11 +38,11 @@ def read_reviews(rows: list[Row]) -> tuple[list[dict], list[str]]:
         values = trim_blanks(values, 5 if proc else 3 if outc else 0)
         if proc:  # one row per proceeding: five outcomes across
             order = _first_permutation(out_tokens, OUTCOMES)
-            for o, raw in zip(order, values):
+            for o, raw in zip(order, values, strict=False):
                 found.setdefault((proc, o), raw)
         elif outc:  # transposed: one row per outcome, proceedings across
             order = proc_tokens if sorted(proc_tokens) == sorted(PROCEEDINGS) else PROCEEDINGS
-            for p, raw in zip(order, values):
+            for p, raw in zip(order, values, strict=False):
                 found.setdefault((p, outc), raw)
         else:
             loose.extend(row.logical[len(labels):])
@@ -53,7 +53,7 @@ def read_reviews(rows: list[Row]) -> tuple[list[dict], list[str]]:
             loose = trim_blanks(loose_expanded, 15)
         if len(loose) != 15:
             warnings.append(f"四: {len(loose)} numbers where 15 are expected; read in order")
-        for key, raw in zip(_sequence(out_tokens, proc_tokens), loose):
+        for key, raw in zip(_sequence(out_tokens, proc_tokens), loose, strict=False):
             found.setdefault(key, raw)
     cells = []
     for (proc, outc), raw in found.items():
@@ -70,7 +70,7 @@ def _sequence(out_tokens: list[str], proc_tokens: list[str]) -> list[tuple[str, 
     groups = [out_tokens[i:i + 5] for i in range(0, 15, 5)]
     if len(out_tokens) != 15 or any(sorted(g) != sorted(OUTCOMES) for g in groups):
         groups = [OUTCOMES] * 3
-    return [(p, o) for p, g in zip(procs, groups) for o in g]
+    return [(p, o) for p, g in zip(procs, groups, strict=False) for o in g]
 
 
 def _first_permutation(tokens: list[str], default: list[str]) -> list[str]:

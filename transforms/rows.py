@@ -55,11 +55,11 @@ class Row:
         """Value cells with merged cells repeated: one number spanning several columns."""
         labels, _ = self.split()
         label_origins = set()
-        for text, o in zip(self.expanded, self.origin):
+        for _text, o in zip(self.expanded, self.origin, strict=False):
             if len(label_origins) == len(labels) and o not in label_origins:
                 break
             label_origins.add(o)
-        return [t for t, o in zip(self.expanded, self.origin) if o not in label_origins]
+        return [t for t, o in zip(self.expanded, self.origin, strict=False) if o not in label_origins]
 
 
 def trim_blanks(cells: list[str], keep: int = 0) -> list[str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import difflib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from transforms.normalize import label as norm_label
@@ -47,7 +47,7 @@ def label_maps() -> list[Code]:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def codes(table: str, dimension: str) -> tuple[Code, ...]:
     return tuple(c for c in label_maps() if c.table == table and c.dimension == dimension)
 

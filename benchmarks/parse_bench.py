@@ -1,0 +1,56 @@
+"""`make bench`: parse speed against pandas.read_html on the same pages, in the same run.
+
+read_html only finds grids; nianbao does far more per page, yet should cost
+no more time. Printed as ratios so a noisy shared machine still gives a
+comparable figure.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from pagegen import Report, render  # noqa: E402
+
+from transforms.report import parse_report  # noqa: E402
+
+
+def pages() -> list[tuple[str, bytes]]:
+    real = sorted((ROOT / "tests" / "fixtures" / "real").glob("*.html"))
+    out = [(p.name, p.read_bytes()) for p in real]
+    out += [(f"generated_{y}.html", render(Report(y, seed=y).fill()).encode("utf-8")) for y in (2020, 2023)]
+    return out
+
+
+def best_of(fn, rounds: int) -> float:
+    best = float("inf")
+    for _ in range(rounds):
+        t = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def main(rounds: int = 15) -> None:
+    print(f"{'page':40} {'KB':>6} {'nianbao ms':>11} {'read_html ms':>13} {'ratio':>6}")
+    tot_n = tot_r = 0.0
+    for name, data in pages():
+        text = data.decode("utf-8", "replace")
+        t_n = best_of(lambda d=data, n=name: parse_report(d, n), rounds)
+        t_r = best_of(lambda t=text: pd.read_html(io.StringIO(t)), rounds)
+        tot_n += t_n
+        tot_r += t_r
+        print(f"{name:40} {len(data) / 1024:6.0f} {t_n * 1000:11.2f} {t_r * 1000:13.2f} {t_n / t_r:6.2f}")
+    print(f"\nall pages: nianbao {len(pages()) / tot_n:.0f} pages/s, read_html {len(pages()) / tot_r:.0f} pages/s; "
+          f"time ratio nianbao/read_html = {tot_n / tot_r:.2f} (below 1 is faster)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""The `nianbao parse` command as users and scripts call it."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from conftest import FIXTURES
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "flows.cli", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_parse_json_contract_shape():
+    r = run("parse", str(FIXTURES / "seeds" / "000_9f5d170e6957ee3e.txt"), "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert set(out) == {"report", "active_disclosure", "applications", "reviews_litigation", "legacy_metrics",
+                        "sections", "checks", "warnings"}
+    rep = out["report"]
+    assert rep["year"] == 2020 and rep["era"] == "2019" and rep["adcode"] == "620700"
+    assert rep["spam_suspected"] is True
+    assert len(rep["report_id"]) == 16
+    assert rep["source_url"].startswith("file://")
+    assert set(out["applications"][0]) == {"outcome", "applicant", "value", "raw"}
+    assert [s["section_no"] for s in out["sections"]] == [1, 2, 3, 4, 5, 6]
+
+
+def test_options_override_the_page():
+    page = FIXTURES / "real" / "pingtan_2025.html"
+    r = run("parse", str(page), "--publisher", "平潭综合实验区管委会", "--adcode", "350128", "--year", "2025", "--json")
+    rep = json.loads(r.stdout)["report"]
+    assert rep["publisher"] == "平潭综合实验区管委会"
+    assert rep["adcode"] == "350128" and rep["region"] == "350000"
+
+
+def test_human_summary():
+    r = run("parse", str(FIXTURES / "real" / "sh_bgt_2019.html"))
+    assert r.returncode == 0
+    assert "era 2019" in r.stdout and "上海市人民政府办公厅" in r.stdout
+    assert "applications" in r.stdout and "FAILED" in r.stdout  # the published 总计 column is blank
+
+
+@pytest.mark.parametrize("name,content", [
+    ("empty.html", b""),
+    ("garbage.bin", bytes(range(256)) * 64),
+    ("notice.html", "<html><body><p>关于召开会议的通知</p></body></html>".encode()),
+    ("hostile.html", b"<table>" + b"<tr><td rowspan=999999 colspan=999999>x</td></tr>" * 50 + b"</table>"),
+    ("deep.html", b"<div>" * 100000 + b"x" + b"</div>" * 100000),
+])
+def test_bad_input_exits_2_with_one_line(tmp_path, name, content):
+    p = tmp_path / name
+    p.write_bytes(content)
+    r = run("parse", str(p), "--json")
+    assert r.returncode == 2
+    assert r.stdout == ""
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(p) in lines[0], r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_missing_path():
+    r = run("parse", "/no/such/report.html", "--json")
+    assert r.returncode == 2
+    assert r.stderr.strip() == "nianbao parse: /no/such/report.html: no such file"
+
+
+def test_bad_adcode():
+    r = run("parse", str(FIXTURES / "real" / "sh_bgt_2019.html"), "--adcode", "31", "--json")
+    assert r.returncode == 2 and "--adcode" in r.stderr

@@ -1,0 +1,210 @@
+"""Generated pages with known values, clean and with each kind of real-world damage."""
+
+import math
+
+import pytest
+from pagegen import Report, render
+
+from transforms.report import parse_report
+
+
+def parsed_values(html: str, **kw):
+    p = parse_report(html.encode("utf-8"), "file:///gen.html", **kw)
+    act = {(r["item"], r["measure"]): r["value"] for r in p.active_disclosure}
+    app = {(r["outcome"], r["applicant"]): r["value"] for r in p.applications}
+    rev = {(r["proceeding"], r["outcome"]): r["value"] for r in p.reviews_litigation}
+    return p, act, app, rev
+
+
+def assert_same(got: dict, want: dict):
+    assert set(got) == set(want), f"missing {sorted(set(want) - set(got))[:5]}, extra {sorted(set(got) - set(want))[:5]}"
+    bad = {k: (got[k], v) for k, v in want.items() if not math.isclose(got[k], v, abs_tol=1e-6)}
+    assert not bad, bad
+
+
+@pytest.mark.parametrize("year", [2019, 2020, 2021, 2024])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_clean_pages(year, seed):
+    rep = Report(year, seed=seed).fill()
+    p, act, app, rev = parsed_values(render(rep))
+    assert p.report["era"] == rep.era
+    assert p.report["year"] == year
+    assert p.report["publisher"] == "张掖市人民政府"
+    assert p.report["adcode"] == "620700" and p.report["region"] == "620000"
+    assert p.report["checks_failed"] == 0
+    assert_same(act, rep.active)
+    assert_same(app, rep.applications)
+    assert_same(rev, rep.reviews)
+
+
+DAMAGE = {
+    "ghost_columns": dict(ghost=True),
+    "applicants_reordered": dict(order=["total", "natural_person", "other_org", "legal_service_org",
+                                        "public_interest_org", "research_institution", "commercial_enterprise"]),
+    "split_after_page_break": dict(split_at=9),
+    "rows_reordered": dict(shuffle_rows=True),
+    "reviews_vertical": dict(vertical_reviews=True),
+    "other_container": dict(container="article-body"),
+}
+
+
+@pytest.mark.parametrize("year", [2020, 2023])
+@pytest.mark.parametrize("damage", list(DAMAGE))
+def test_damaged_pages(year, damage):
+    rep = Report(year, seed=7).fill()
+    p, act, app, rev = parsed_values(render(rep, **DAMAGE[damage]))
+    assert_same(act, rep.active)
+    assert_same(app, rep.applications)
+    assert_same(rev, rep.reviews)
+    assert p.report["checks_failed"] == 0
+
+
+def test_omitted_zero_rows_stay_absent():
+    omitted = ["withheld_state_secret", "not_processed_publication", "other_unpaid_fee"]
+    rep = Report(2022, seed=3).fill().zero_rows(omitted)
+    p, act, app, rev = parsed_values(render(rep, omit_zero_rows=True))
+    want = {k: v for k, v in rep.applications.items() if k[0] not in omitted}
+    assert_same(app, want)
+    assert p.report["checks_failed"] == 0
+
+
+def test_last_years_table_quoted_first():
+    old = Report(2021, seed=11).fill()
+    rep = Report(2022, seed=12).fill()
+    from pagegen import applications_table
+    quoted = "<p>附：2021年度收到和处理政府信息公开申请情况</p>" + applications_table(old)
+    html = render(rep).replace("<p>三、收到和处理政府信息公开申请情况</p>",
+                               "<p>三、收到和处理政府信息公开申请情况</p>" + quoted)
+    p, act, app, rev = parsed_values(html)
+    assert_same(app, rep.applications)
+
+
+def _spaced(text: str) -> str:
+    """Insert a space between the characters of every label cell ('自 然 人')."""
+    import re
+    return re.sub(r"<span>([\u4e00-\u9fff（）]{2,12})</span>", lambda m: "<span>" + " ".join(m.group(1)) + "</span>", text)
+
+
+def _traditional(text: str) -> str:
+    import opencc
+    return opencc.OpenCC("s2t").convert(text)
+
+
+TEXT_DAMAGE = {
+    "traditional_mirror": _traditional,
+    "spaces_between_characters": _spaced,
+    "full_width_digits": lambda h: h.replace("<span>1", "<span>１").replace("<span>2", "<span>２"),
+    "zero_width_characters": lambda h: h.replace("<span>自然人", "<span>自\u200b然人").replace("予以公开", "予以\u200b公开"),
+    "labels_without_ordinals": lambda h: h.replace("（一）予以公开", "予以公开").replace("1.属于国家秘密", "属于国家秘密"),
+    "typo_in_label": lambda h: h.replace("没有现成信息需要另行制作", "没有现成信息需要另形制作")
+    .replace("补正后申请内容仍不明确", "补正后申请内容仍不名确"),
+    "truncated_header": lambda h: h.replace("本年制发件数", "本年制").replace("本年新制作数量", "本年新").replace(
+        "本年新公开数量", "本年新"),
+    "footnotes_and_notes_in_cells": lambda h: h.replace("<span>5</span>", "<span>5*</span>").replace(
+        "<span>17</span>", "<span>17（含转办2件）</span>").replace("<span>130</span>", "<span>130件</span>"),
+    "stray_space_in_number": lambda h: h.replace("<span>130</span>", "<span>1 30</span>"),
+    "nbsp_and_word_markup": lambda h: h.replace("<span>0</span>", "<span>&nbsp;0&nbsp;</span><o:p>&nbsp;</o:p>"),
+}
+
+
+@pytest.mark.parametrize("damage", list(TEXT_DAMAGE))
+@pytest.mark.parametrize("year", [2020, 2022])
+def test_text_damage(damage, year):
+    rep = Report(year, seed=5).fill()
+    p, act, app, rev = parsed_values(TEXT_DAMAGE[damage](render(rep)))
+    assert_same(act, rep.active)
+    assert_same(app, rep.applications)
+    assert_same(rev, rep.reviews)
+    assert p.report["year"] == year
+
+
+def test_units_only_in_the_header():
+    rep = Report(2020, seed=9).fill()
+    rep.active[("administrative_licensing", "decisions")] = 251100.0
+    html = render(rep).replace("<span>处理决定数量</span>", "<span>处理决定数量（万件）</span>", 1)
+    html = html.replace("<span>251100</span>", "<span>25.11</span>")
+    p, act, app, rev = parsed_values(html)
+    assert act[("administrative_licensing", "decisions")] == 251100.0
+    raw = {(r["item"], r["measure"]): r["raw"] for r in p.active_disclosure}
+    assert raw[("administrative_licensing", "decisions")] == "25.11"
+
+
+def test_fee_in_wan_yuan_header():
+    rep = Report(2023, seed=4).fill()
+    rep.active[("administrative_fees", "fee_amount")] = 125000.0
+    p, act, app, rev = parsed_values(render(rep))
+    assert act[("administrative_fees", "fee_amount")] == 125000.0
+    assert {r["unit"] for r in p.active_disclosure if r["measure"] == "fee_amount"} == {"yuan"}
+
+
+def test_one_number_spanning_several_columns():
+    rep = Report(2022, seed=6).fill()
+    for a in ["commercial_enterprise", "research_institution", "public_interest_org", "legal_service_org",
+              "other_org"]:
+        rep.applications[("carried_over", a)] = 0
+    html = render(rep)
+    start = html.index("二、上年结转政府信息公开申请数量")
+    row_end = html.index("</tr>", start)
+    row = html[start:row_end]
+    cells = row.split("<td")
+    # natural person, then one 0 spanning the five organisation columns, then the total
+    new_row = "<td".join(cells[:2]) + '<td colspan="5"><p><span>0</span></p></td>' + "<td" + cells[-1]
+    html = html[:start] + new_row + html[row_end:]
+    p, act, app, rev = parsed_values(html)
+    assert_same(app, rep.applications)
+
+
+def test_reviews_split_in_two_tables():
+    rep = Report(2021, seed=8).fill()
+    html = render(rep)
+    names = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
+    from pagegen import PROCEEDINGS, REVIEW_OUTCOMES, _td
+    t1 = ("<table>" + "<tr>" + _td("行政复议", colspan=5) + "</tr><tr>" + "".join(_td(n) for n in names) + "</tr><tr>"
+          + "".join(_td(rep.reviews[(PROCEEDINGS[0], o)]) for o in REVIEW_OUTCOMES) + "</tr></table>")
+    t2 = ("<table>" + "<tr>" + _td("行政诉讼", colspan=10) + "</tr><tr>" + _td("未经复议直接起诉", colspan=5)
+          + _td("复议后起诉", colspan=5) + "</tr><tr>" + "".join(_td(n) for n in names) * 2 + "</tr><tr>"
+          + "".join(_td(rep.reviews[(p, o)]) for p in PROCEEDINGS[1:] for o in REVIEW_OUTCOMES) + "</tr></table>")
+    start = html.index("<p>四、")
+    end = html.index("<p>五、")
+    html = html[:start] + "<p>四、政府信息公开行政复议、行政诉讼情况</p>" + t1 + "<p></p>" + t2 + html[end:]
+    p, act, app, rev = parsed_values(html)
+    assert_same(rev, rep.reviews)
+
+
+def test_two_reports_on_one_page_publisher_chooses():
+    a = Report(2022, publisher="张掖市人民政府", seed=1).fill()
+    b = Report(2022, publisher="张掖市教育局", seed=2).fill()
+
+    def body(rep):
+        html = render(rep)
+        start = html.index('<div class="TRS_Editor">') + len('<div class="TRS_Editor">')
+        inner = html[start:html.index('</div><div class="footer">')]
+        return f"<p>{rep.publisher}2022年政府信息公开工作年度报告</p>" + inner.replace("本报告由", "本报告由", 1)
+
+    page = ("<html><head><meta charset='utf-8'><title>年报</title></head><body><div class='TRS_Editor'>"
+            + body(a) + body(b) + "</div></body></html>")
+    p, act, app, rev = parsed_values(page, publisher="张掖市教育局")
+    assert_same(app, b.applications)
+    assert p.report["publisher"] == "张掖市教育局"
+    assert p.report["publisher_kind"] == "department"
+    p, act, app, rev = parsed_values(page, publisher="张掖市人民政府")
+    assert_same(app, a.applications)
+    assert p.report["publisher_kind"] == "government"
+
+
+@pytest.mark.parametrize("declared", ["utf-8", "gb2312", None])
+def test_gbk_bytes_under_any_declaration(declared):
+    rep = Report(2021, seed=2).fill()
+    html = render(rep).replace('<meta charset="utf-8">', f'<meta charset="{declared}">' if declared else "")
+    html = html.replace("张掖市", "张掖市").replace("一、总体情况", "一、总体情况（镕）")  # 镕 is GBK, not GB2312
+    p = parse_report(html.encode("gbk"), "file:///x.html")
+    assert p.report["publisher"] == "张掖市人民政府"
+    assert len(p.applications) == 25 * 7
+
+
+def test_utf8_bytes_declared_gb2312():
+    rep = Report(2021, seed=2).fill()
+    html = render(rep).replace('<meta charset="utf-8">', '<meta http-equiv="Content-Type" content="text/html; charset=gb2312">')
+    p = parse_report(html.encode("utf-8"), "file:///x.html")
+    assert p.report["publisher"] == "张掖市人民政府"
+    assert len(p.applications) == 25 * 7

@@ -1,0 +1,184 @@
+"""Unit tests per stage: decode, grids, labels, values, checks, metadata."""
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from extractors.decode import DecodeError, decode_bytes
+from extractors.tables import MAX_COLUMNS, expand_spans, pipe_lines_to_grid
+from transforms.checks import run_checks
+from transforms.legacy import cn_number
+from transforms.metadata import published_date, report_year, spam_hits
+from transforms.normalize import label
+from transforms.numbers import parse_value, unit_multiplier
+from transforms.regions import lookup, region_in_name
+from transforms.vocabulary import match
+
+TEXT = "二、主动公开政府信息情况 镕"
+
+
+@pytest.mark.parametrize("data,ctype", [
+    ("\ufeff" + TEXT, None),
+    (TEXT, "text/html; charset=utf-8"),
+])
+def test_decode_utf8(data, ctype):
+    assert decode_bytes(data.encode("utf-8"), ctype).lstrip("\ufeff") == TEXT
+
+
+def test_decode_gbk_declared_utf8_and_gb2312():
+    raw = TEXT.encode("gbk")
+    assert decode_bytes(b'<meta charset="utf-8">' + raw).endswith(TEXT)
+    assert decode_bytes(b'<meta charset="gb2312">' + raw).endswith(TEXT)
+    assert decode_bytes(raw, "text/html; charset=GB2312").endswith(TEXT)
+
+
+def test_decode_utf8_declared_gbk():
+    assert decode_bytes(b'<meta charset="gbk">' + TEXT.encode("utf-8")).endswith(TEXT)
+
+
+def test_decode_big5_declared():
+    t = "政府資訊公開"
+    assert decode_bytes(b'<meta charset="big5">' + t.encode("big5")).endswith(t)
+
+
+def test_decode_rejects_binary():
+    with pytest.raises(DecodeError):
+        decode_bytes(b"\x00\x01\x02" * 100)
+
+
+def test_expand_spans_repeats_merged_labels():
+    g = expand_spans([[("a", 2, 1), ("b", 1, 2)], [("c", 1, 1), ("d", 1, 1)]])
+    assert g.cells == [["a", "b", "b"], ["a", "c", "d"]]
+    assert g.logical(0) == ["a", "b"]
+    assert g.logical(1) == ["a", "c", "d"]
+
+
+def test_expand_spans_clamps_hostile_spans():
+    g = expand_spans([[("x", 99999, 99999)], [("y", 1, 1)]])
+    assert len(g.cells) == 2
+    assert len(g.cells[0]) <= MAX_COLUMNS
+
+
+cells = st.tuples(st.text(max_size=3), st.integers(1, 4), st.integers(1, 4))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(cells, min_size=1, max_size=6), min_size=1, max_size=8))
+def test_grid_is_rectangular_and_keeps_every_cell(rows):
+    g = expand_spans(rows)
+    width = len(g.cells[0])
+    assert all(len(r) == width for r in g.cells)
+    assert len(g.cells) == len(rows)
+    # every source cell appears in its own row's logical view
+    for r, row in enumerate(rows):
+        origins = set(g.origin[r])
+        assert len(origins) >= 1
+        assert all(text in g.cells[r] for text, _, _ in row if text)
+
+
+def test_pipe_rows_keep_blank_cells_inside():
+    g = pipe_lines_to_grid(["行政许可 | 1329 | -21 | 25.11万件 |", "| a | | b |"])
+    assert g.cells[0] == ["行政许可", "1329", "-21", "25.11万件"]
+    assert g.cells[1] == ["a", "", "b"]
+
+
+@pytest.mark.parametrize("raw,value", [
+    ("25.11万件", 251100), ("13.02亿元", 1302000000), ("251000元", 251000), ("-21", -21), ("－21", -21),
+    ("１２３", 123), ("1,234", 1234), ("25*", 25), ("3（含转办2件）", 3), ("0件", 0), ("1 234", 1234),
+    ("", 0), ("无", 0), ("—", 0), ("－", 0), ("/", 0), ("约300", 300),
+])
+def test_values(raw, value):
+    v = parse_value(raw)
+    assert v.ok and math.isclose(v.value, value)
+
+
+@pytest.mark.parametrize("raw", ["不详", "见附件", "1.属于国家秘密", "2020年"])
+def test_non_numbers_are_null(raw):
+    v = parse_value(raw)
+    assert not v.ok and v.value is None
+
+
+def test_header_units():
+    assert unit_multiplier("处理决定数量（万件）") == 1e4
+    assert unit_multiplier("本年收费金额（单位：万元）") == 1e4
+    assert unit_multiplier("采购总金额（亿元）") == 1e8
+    assert unit_multiplier("采购总金额") == 1
+    assert parse_value("12.5", 1e4).value == 125000
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(-10**9, 10**9))
+def test_integers_round_trip_in_any_width(n):
+    assert parse_value(str(n)).value == n
+    full = str(n).translate(str.maketrans("0123456789-", "０１２３４５６７８９－"))
+    assert parse_value(full).value == n
+    assert parse_value(f"{n:,}").value == n
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=12))
+def test_parse_value_never_raises(s):
+    v = parse_value(s)
+    assert v.ok == (v.value is not None)
+
+
+def test_labels_normalise():
+    assert label("（一）予以公开") == "予以公开"
+    assert label("三 、 本 年 度 办 理 结 果") == "本年度办理结果"
+    assert label("結果維持") == "结果维持"
+    assert label("3.危及“三安全一稳定”") == "危及三安全一稳定"
+
+
+@pytest.mark.parametrize("text,group,code", [
+    ("1.属于国家秘密", None, "withheld_state_secret"),
+    ("3.其他", "other", "other_other"),
+    ("（六）其他处理", None, "other"),
+    ("（七）总计", None, "total_handled"),
+    ("1.属于国家秘蜜", None, "withheld_state_secret"),  # a typo a reader still understands
+    ("本年度办理结果", None, None),
+])
+def test_outcome_matching(text, group, code):
+    assert match(text, "applications", "outcome", group=group) == code
+
+
+def test_checks_flag_but_keep():
+    apps = [{"outcome": o, "applicant": "total", "value": v, "raw": str(v)} for o, v in
+            [("received", 10), ("carried_over", 1), ("granted", 5), ("total_handled", 9), ("carried_forward", 1)]]
+    rows = {(c["check"], c["subject"]): c for c in run_checks(apps, [])}
+    assert not rows[("applications.balance", "total")]["passed"]
+    assert rows[("applications.balance", "total")]["expected"] == 11
+    assert rows[("applications.balance", "total")]["actual"] == 10
+    assert not rows[("applications.total_handled", "total")]["passed"]
+
+
+def test_year_from_title_not_url_and_chinese_numerals():
+    assert report_year("张掖市2020年政府信息公开工作年度报告", "") == 2020
+    assert report_year("二〇一九年度政府信息公开工作年度报告", "") == 2019
+    assert report_year("", "本报告统计时间为2018年1月1日至2018年12月31日。") == 2018
+
+
+@pytest.mark.parametrize("text", ["发布日期：2021-01-28", "发布时间:2021年1月28日", "发布时间：2021/01/28 10:00"])
+def test_published_date_spellings(text):
+    d = published_date({}, text, "")
+    assert (d.year, d.month, d.day) == (2021, 1, 28)
+
+
+def test_spam_signals():
+    assert spam_hits("由365bet平台客户端_速发365网址_bei365官网人民政府办公室编制")
+    assert not spam_hits("全市共公开发布各类政府信息23.3万条，福利彩票公益金使用情况")
+
+
+def test_regions():
+    assert region_in_name("甘肃省张掖市教育局").adcode == "620700"
+    assert region_in_name("上海市人民政府办公厅").adcode == "310000"
+    assert region_in_name("平潭综合实验区管委会").adcode == "350128"
+    assert lookup("371200").status == "retired"  # 莱芜市, merged into 济南市 in 2019
+    assert region_in_name("莱芜市人民政府").adcode == "371200"
+
+
+def test_cn_numbers():
+    assert cn_number("一千二百") == 1200
+    assert cn_number("五") == 5
+    assert cn_number("1.25万") == 12500
