@@ -48,3 +48,13 @@ def test_units_of_the_seed():
     assert rows[("centralized_procurement", "procurement_amount")]["raw"] == "13.02亿元"
     assert rows[("administrative_licensing", "decisions")]["raw"] == "25.11万件"
     assert rows[("administrative_licensing", "decisions")]["unit"] == "count"
+
+
+@pytest.mark.parametrize("name", ["pingtan_2025.html", "pingtan_2018.html", "pingtan_dishui_2013.txt"])
+def test_metadata_without_options(name, fixtures_dir):
+    """The page alone names its publisher and region; the options only confirm it."""
+    page = fixtures_dir / "real" / name
+    gold = next(g for p, g in CASES if p.name == name)
+    rep = parse_report(page.read_bytes(), page.as_uri()).report
+    for key in ("year", "era", "publisher", "adcode", "region", "spam_suspected"):
+        assert rep[key] == gold["report"][key], key

@@ -11,6 +11,7 @@ import re
 from datetime import date
 
 from transforms.normalize import norm, to_simplified
+from transforms.regions import government_of
 
 _CN_DIGITS = {"〇": "0", "零": "0", "○": "0", "Ｏ": "0", "O": "0", "一": "1", "二": "2", "三": "3", "四": "4",
               "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
@@ -82,7 +83,8 @@ def publisher_candidates(title: str, meta: dict[str, str], body: str, chrome: st
     t = norm(title)
     m = _PUBLISHER_IN_TITLE.match(t) or _PUBLISHER_BEFORE_YEAR.match(t) or _PUBLISHER_AFTER_YEAR.match(t)
     if m and not re.search(r"报告|年度", m.group(1)):
-        out.append((m.group(1), "title"))
+        # A title that names only a place (张掖市2020年…报告) is that place's government's report.
+        out.append((government_of(m.group(1)) or m.group(1), "title"))
     for key in ("field:发布机构", "field:发文机关", "contentsource", "field:来源", "field:信息来源"):
         if meta.get(key):
             out.append((norm(meta[key]), key.replace("field:", "")))

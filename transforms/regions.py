@@ -40,15 +40,29 @@ def _by_name() -> dict[str, list[Region]]:
         short = short_name(r.name)
         if short != r.name and len(short) >= 2:
             out.setdefault(short, []).append(r)
-    with open(DATA / "region_aliases.csv", encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            out.setdefault(row["alias"], []).insert(0, regions()[row["adcode"]])
+    for alias, adcode in _aliases().items():
+        out.setdefault(alias, []).insert(0, regions()[adcode[0]])
     for rs in out.values():  # current codes first, then higher levels
         rs.sort(key=lambda r: (r.status != "current", ["province", "prefecture", "county"].index(r.level)))
     return out
 
 
 _SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "特别行政区", "省", "市")
+
+
+@lru_cache(maxsize=1)
+def _aliases() -> dict[str, tuple[str, str]]:
+    with open(DATA / "region_aliases.csv", encoding="utf-8") as f:
+        return {r["alias"]: (r["adcode"], r["government"]) for r in csv.DictReader(f)}
+
+
+def government_of(name: str) -> str | None:
+    """The government body of a bare place name: 张掖市 -> 张掖市人民政府; 平潭综合实验区 -> its 管委会."""
+    if name in _aliases():
+        return _aliases()[name][1]
+    if name in _by_name() and name == _by_name()[name][0].name:
+        return name + "人民政府"
+    return None
 
 
 def short_name(name: str) -> str:
