@@ -18,7 +18,7 @@ test: venv
 	$(BIN)/python -m pytest
 
 lint: venv
-	$(BIN)/ruff check flows extractors transforms tests benchmarks
+	$(BIN)/ruff check flows extractors transforms store tests benchmarks
 
 bench: venv
 	$(BIN)/python -m benchmarks.parse_bench

@@ -74,6 +74,43 @@ def cmd_parse(args) -> int:
     return 0
 
 
+def cmd_datasets(args) -> int:
+    from store.parquet_store import datasets_summary
+
+    rows = datasets_summary(args.root)
+    if not rows:
+        print(f"no datasets in {args.root}")
+        return 0
+    print(f"{'dataset':20} {'partitions':>10} {'rows':>12} {'MB':>8}  updated")
+    for r in rows:
+        print(f"{r['dataset']:20} {r['partitions']:>10} {r['rows']:>12} {r['bytes'] / 1e6:>8.2f}  {r['updated_at']}")
+    return 0
+
+
+def cmd_sql(args) -> int:
+    import duckdb
+
+    from store.read import duckdb_connection
+
+    try:
+        df = duckdb_connection(args.root).sql(args.query).df()
+    except duckdb.Error as exc:
+        print(f"nianbao sql: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 2
+    print(df.to_csv(index=False) if args.csv else df.to_string(index=False, max_rows=args.max_rows))
+    return 0
+
+
+def cmd_store_verify(args) -> int:
+    from store.parquet_store import verify
+
+    problems = verify(args.root)
+    for p in problems:
+        print(p)
+    print(f"{args.root}: {'OK' if not problems else f'{len(problems)} problem(s)'}")
+    return 1 if problems else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="nianbao", description="China's government information-disclosure "
                                  "annual reports as clean data.")
@@ -86,6 +123,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object (the contract's shape)")
     p.add_argument("--out", metavar="DIR", help="upsert the parsed pages into the store at DIR")
     p.set_defaults(func=cmd_parse)
+
+    p = sub.add_parser("datasets", help="list the datasets of a store, their partitions and rows")
+    p.add_argument("--root", default="out", help="the store (default: ./out)")
+    p.set_defaults(func=cmd_datasets)
+
+    p = sub.add_parser("sql", help="query a store with DuckDB (one view per dataset)")
+    p.add_argument("query")
+    p.add_argument("--root", default="out", help="the store (default: ./out)")
+    p.add_argument("--csv", action="store_true", help="print CSV")
+    p.add_argument("--max-rows", type=int, default=60)
+    p.set_defaults(func=cmd_sql)
+
+    p = sub.add_parser("store", help="store maintenance")
+    store_sub = p.add_subparsers(dest="store_command", required=True)
+    v = store_sub.add_parser("verify", help="check every file against the manifests")
+    v.add_argument("--root", default="out")
+    v.set_defaults(func=cmd_store_verify)
     return ap
 
 

@@ -1,0 +1,201 @@
+"""The Parquet store: the only writer of the datasets.
+
+Layout: <root>/<dataset>/year=<year>/region=<province>/part-0.parquet, one file
+per partition. A write replaces exactly the rows of the reports in the batch
+(upsert by report_id) in the partitions those reports touch; every other file
+is left alone. Each partition is written to a temporary file in its own
+directory, fsynced and renamed over the old one, so a reader (or a crash)
+sees the old file or the new one, never half of one. Writers on one store
+serialise on a lock file. Rows are sorted and files carry no write time, so
+the same input gives byte-identical files and a rerun changes nothing.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from store.schemas import (
+    DATASETS,
+    DICTIONARY_COLUMNS,
+    SCHEMA_VERSION,
+    SCHEMAS,
+    SORT_KEYS,
+    UNKNOWN_REGION,
+)
+
+PART = "part-0.parquet"
+MANIFEST = "_manifest.json"
+
+
+class StoreError(RuntimeError):
+    """The store cannot be written or does not match its manifest."""
+
+
+def partition_dir(root: Path, dataset: str, year: int, region: str | None) -> Path:
+    return root / dataset / f"year={int(year)}" / f"region={region or UNKNOWN_REGION}"
+
+
+@contextmanager
+def store_lock(root: Path):
+    """One writer at a time per store (other writers wait)."""
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".lock", "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _file_bytes(table: pa.Table, dataset: str) -> bytes:
+    """Serialise one partition deterministically (sorted rows, fixed options, no timestamps)."""
+    table = table.select(SCHEMAS[dataset].names).cast(SCHEMAS[dataset])
+    if table.num_rows:
+        table = table.sort_by([(k, "ascending") for k in SORT_KEYS[dataset]])
+    table = table.replace_schema_metadata({"nianbao.schema_version": SCHEMA_VERSION, "nianbao.dataset": dataset})
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="zstd", use_dictionary=sorted(DICTIONARY_COLUMNS & set(table.column_names)),
+                   write_statistics=True, row_group_size=1_000_000, store_schema=False)
+    return sink.getvalue().to_pybytes()
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".partial")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        _fsync_dir(path.parent)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def read_partition(path: Path, dataset: str) -> pa.Table:
+    if not path.exists():
+        return SCHEMAS[dataset].empty_table()
+    return pq.read_table(path, schema=SCHEMAS[dataset])
+
+
+def load_manifest(root: Path, dataset: str) -> dict:
+    p = root / dataset / MANIFEST
+    if p.exists():
+        return json.loads(p.read_text(encoding="utf-8"))
+    return {"dataset": dataset, "schema_version": SCHEMA_VERSION, "partitions": {}}
+
+
+def _save_manifest(root: Path, dataset: str, manifest: dict) -> None:
+    manifest["updated_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    manifest["rows"] = sum(p["rows"] for p in manifest["partitions"].values())
+    data = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
+    p = root / dataset / MANIFEST
+    p.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=".tmp-")
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, p)
+
+
+def upsert(root: str | Path, dataset: str, batches: dict[tuple[int, str | None], pa.Table],
+           replace_ids: dict[tuple[int, str | None], Iterable[str]] | None = None) -> dict:
+    """Write the rows of each (year, region) partition in ``batches``.
+
+    Rows already stored whose report_id is in that partition's ``replace_ids``
+    (default: the ids in the batch) are dropped first, so re-parsing a report
+    replaces all its rows, even those the new parse no longer produces.
+    Returns {"written": n_files, "unchanged": n_files}.
+    """
+    root = Path(root)
+    if dataset not in DATASETS:
+        raise StoreError(f"unknown dataset {dataset!r}")
+    stats = {"written": 0, "unchanged": 0}
+    with store_lock(root):
+        manifest = load_manifest(root, dataset)
+        changed = False
+        for (year, region), new in sorted(batches.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
+            path = partition_dir(root, dataset, year, region) / PART
+            old = read_partition(path, dataset)
+            ids = set(replace_ids[(year, region)]) if replace_ids is not None else \
+                set(new.column("report_id").to_pylist())
+            keep = old.filter(pc.invert(pc.is_in(old.column("report_id"), pa.array(sorted(ids), pa.string()))))
+            merged = pa.concat_tables([keep, new.select(SCHEMAS[dataset].names).cast(SCHEMAS[dataset])])
+            if merged.num_rows == 0 and not path.exists():
+                continue
+            data = _file_bytes(merged, dataset)
+            digest = hashlib.sha256(data).hexdigest()
+            rel = str(path.relative_to(root / dataset))
+            entry = manifest["partitions"].get(rel)
+            if entry and entry["sha256"] == digest and path.exists():
+                stats["unchanged"] += 1
+                continue
+            _atomic_write(path, data)
+            manifest["partitions"][rel] = {"rows": merged.num_rows, "sha256": digest, "bytes": len(data)}
+            stats["written"] += 1
+            changed = True
+        if changed:
+            _save_manifest(root, dataset, manifest)
+    return stats
+
+
+def verify(root: str | Path) -> list[str]:
+    """Problems found comparing files with the manifests (empty when the store is sound)."""
+    root = Path(root)
+    problems = []
+    for dataset in DATASETS:
+        base = root / dataset
+        if not base.exists():
+            continue
+        manifest = load_manifest(root, dataset)
+        listed = set(manifest["partitions"])
+        on_disk = {str(p.relative_to(base)) for p in base.glob(f"year=*/region=*/{PART}")}
+        for rel in sorted(on_disk - listed):
+            problems.append(f"{dataset}/{rel}: file not in the manifest")
+        for rel in sorted(listed - on_disk):
+            problems.append(f"{dataset}/{rel}: in the manifest but missing")
+        for rel in sorted(listed & on_disk):
+            entry = manifest["partitions"][rel]
+            data = (base / rel).read_bytes()
+            if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+                problems.append(f"{dataset}/{rel}: content differs from the manifest")
+                continue
+            meta = pq.read_metadata(base / rel)
+            if meta.num_rows != entry["rows"]:
+                problems.append(f"{dataset}/{rel}: {meta.num_rows} rows, manifest says {entry['rows']}")
+    return problems
+
+
+def datasets_summary(root: str | Path) -> list[dict]:
+    root = Path(root)
+    out = []
+    for dataset in DATASETS:
+        m = load_manifest(root, dataset)
+        if m["partitions"]:
+            out.append({"dataset": dataset, "partitions": len(m["partitions"]), "rows": m.get("rows", 0),
+                        "bytes": sum(p["bytes"] for p in m["partitions"].values()), "updated_at": m.get("updated_at")})
+    return out
