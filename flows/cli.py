@@ -111,6 +111,13 @@ def cmd_store_verify(args) -> int:
     return 1 if problems else 0
 
 
+def cmd_docs(args) -> int:
+    from store.dictionary import write
+
+    print(f"wrote {write()}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="nianbao", description="China's government information-disclosure "
                                  "annual reports as clean data.")
@@ -134,6 +141,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--csv", action="store_true", help="print CSV")
     p.add_argument("--max-rows", type=int, default=60)
     p.set_defaults(func=cmd_sql)
+
+    p = sub.add_parser("docs", help="regenerate docs/DATA_DICTIONARY.md from the schemas and vocabulary")
+    p.set_defaults(func=cmd_docs)
 
     p = sub.add_parser("store", help="store maintenance")
     store_sub = p.add_subparsers(dest="store_command", required=True)
