@@ -17,7 +17,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from pagegen import Report, render  # noqa: E402
+from sample_portal.pages import Report, render  # noqa: E402
 
 from transforms.report import parse_report  # noqa: E402
 

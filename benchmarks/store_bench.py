@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from pagegen import Report, render  # noqa: E402
+from sample_portal.pages import Report, render  # noqa: E402
 
 from store.from_reports import write_reports  # noqa: E402
 from store.read import read_dataset  # noqa: E402

@@ -111,6 +111,84 @@ def cmd_store_verify(args) -> int:
     return 1 if problems else 0
 
 
+def _quiet_prefect() -> None:
+    """Prefect on the embedded server: keep its console and API logging small for large runs."""
+    import os
+
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_LOGGING_TO_API_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+
+def _registry_portals(args):
+    from extractors.crawler import Portal, load_registry
+
+    if args.registry:
+        try:
+            return load_registry(args.registry)
+        except (OSError, ValueError) as exc:
+            raise InputError(f"{args.registry}: {exc}") from None
+    if not (args.portal and args.publisher and args.adcode):
+        raise InputError("give --registry FILE, or --portal URL with --publisher and --adcode")
+    return [Portal(id="cli", publisher=args.publisher, adcode=args.adcode, entry_url=args.portal,
+                   delay=args.delay)]
+
+
+def _print_summary(summary, out: str) -> None:
+    print("\n".join(summary.lines()))
+    print(f"\nstore: {out}  (archive: {out}/_archive)")
+    print("load it:")
+    print(f'  import pandas as pd; apps = pd.read_parquet("{out}/applications")')
+    print(f'  nianbao sql "SELECT year, count(*) FROM reports GROUP BY year" --root {out}')
+
+
+def cmd_crawl(args) -> int:
+    _quiet_prefect()
+    try:
+        portals = _registry_portals(args)
+    except InputError as exc:
+        print(f"nianbao {args.command}: {exc}", file=sys.stderr)
+        return 2
+    if args.delay is not None:
+        for p in portals:
+            p.delay = args.delay
+    from flows.nightly import backfill, nightly
+
+    if args.dask_address:
+        from prefect_dask import DaskTaskRunner
+
+        runner = DaskTaskRunner(address=args.dask_address)
+        nightly_flow, backfill_flow = nightly.with_options(task_runner=runner), backfill.with_options(task_runner=runner)
+    else:
+        from prefect.task_runners import ThreadPoolTaskRunner
+
+        runner = ThreadPoolTaskRunner(max_workers=args.parallel)
+        nightly_flow, backfill_flow = nightly.with_options(task_runner=runner), backfill.with_options(task_runner=runner)
+    if args.command == "backfill":
+        summary = backfill_flow(out=args.out, since=args.since, until=args.until, portal_list=portals)
+    else:
+        summary = nightly_flow(out=args.out, since=args.since if args.since is not None else 0, portals=portals)
+    _print_summary(summary, args.out)
+    return 0 if summary.portals_failed == 0 else 1
+
+
+def cmd_reprocess(args) -> int:
+    _quiet_prefect()
+    from flows.nightly import reprocess_flow
+
+    result = reprocess_flow(out=args.out, registry=args.registry, parser_version=args.parser_version)
+    print(f"reprocessed {result['reports']} report(s) from {args.out}/_archive with parser {result['parser_version']}"
+          f"{' (skipped: already current)' if result['skipped'] else ''}; {result['failed']} not readable")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from flows.deployments import serve_deployments
+
+    serve_deployments(args.registry, args.out)
+    return 0
+
+
 def cmd_docs(args) -> int:
     from store.dictionary import write
 
@@ -130,6 +208,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object (the contract's shape)")
     p.add_argument("--out", metavar="DIR", help="upsert the parsed pages into the store at DIR")
     p.set_defaults(func=cmd_parse)
+
+    for name, helptext in (("crawl", "crawl portals (one entry URL or a registry) into a store"),
+                           ("backfill", "walk portals' listings back to --since (default 2008); resumable")):
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("--portal", metavar="URL", help="entry URL: a 政府信息公开年报 column or a 信息公开 home")
+        p.add_argument("--publisher", help="the portal's default publisher")
+        p.add_argument("--adcode", help="the portal's default 6-digit region code")
+        p.add_argument("--registry", metavar="FILE", help="a portals CSV (see data/portals.csv)")
+        p.add_argument("--out", required=True, metavar="DIR", help="the store (archive kept in DIR/_archive)")
+        p.add_argument("--since", type=int, default=2008 if name == "backfill" else None,
+                       help="walk listings back to this report year")
+        if name == "backfill":
+            p.add_argument("--until", type=int, help="skip reports after this year")
+        p.add_argument("--parallel", type=int, default=4, help="portals crawled at once (default 4)")
+        p.add_argument("--delay", type=float, help="seconds between requests to one host (default 1)")
+        p.add_argument("--dask-address", help="run the portal tasks on this Dask scheduler (tcp://host:8786)")
+        p.set_defaults(func=cmd_crawl)
+
+    p = sub.add_parser("reprocess", help="re-parse every archived report with the current parser (no network)")
+    p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument("--registry", metavar="FILE", help="portal defaults (publisher, adcode) for pages naming none")
+    p.add_argument("--parser-version", help="skip when every stored report already has this parser version")
+    p.set_defaults(func=cmd_reprocess)
+
+    p = sub.add_parser("serve", help="register the Prefect deployments (nightly at 02:00 Asia/Shanghai) and serve")
+    p.add_argument("--registry", default="data/portals.csv")
+    p.add_argument("--out", default="out")
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("datasets", help="list the datasets of a store, their partitions and rows")
     p.add_argument("--root", default="out", help="the store (default: ./out)")

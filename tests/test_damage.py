@@ -3,7 +3,7 @@
 import math
 
 import pytest
-from pagegen import Report, render
+from sample_portal.pages import Report, render
 
 from transforms.report import parse_report
 
@@ -71,7 +71,7 @@ def test_omitted_zero_rows_stay_absent():
 def test_last_years_table_quoted_first():
     old = Report(2021, seed=11).fill()
     rep = Report(2022, seed=12).fill()
-    from pagegen import applications_table
+    from sample_portal.pages import applications_table
     quoted = "<p>附：2021年度收到和处理政府信息公开申请情况</p>" + applications_table(old)
     html = render(rep).replace("<p>三、收到和处理政府信息公开申请情况</p>",
                                "<p>三、收到和处理政府信息公开申请情况</p>" + quoted)
@@ -158,7 +158,7 @@ def test_reviews_split_in_two_tables():
     rep = Report(2021, seed=8).fill()
     html = render(rep)
     names = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
-    from pagegen import PROCEEDINGS, REVIEW_OUTCOMES, _td
+    from sample_portal.pages import PROCEEDINGS, REVIEW_OUTCOMES, _td
     t1 = ("<table>" + "<tr>" + _td("行政复议", colspan=5) + "</tr><tr>" + "".join(_td(n) for n in names) + "</tr><tr>"
           + "".join(_td(rep.reviews[(PROCEEDINGS[0], o)]) for o in REVIEW_OUTCOMES) + "</tr></table>")
     t2 = ("<table>" + "<tr>" + _td("行政诉讼", colspan=10) + "</tr><tr>" + _td("未经复议直接起诉", colspan=5)

@@ -57,8 +57,14 @@ def report_id(adcode: str | None, publisher: str | None, year: int | None) -> st
 
 def parse_report(data: bytes, source_url: str = "", fetched_at: datetime | None = None, *,
                  publisher: str | None = None, adcode: str | None = None, year: int | None = None,
-                 content_type: str | None = None) -> ParsedReport:
-    """Parse one page. Raises NotAReportError when the bytes hold no report."""
+                 content_type: str | None = None, default_publisher: str | None = None,
+                 default_adcode: str | None = None) -> ParsedReport:
+    """Parse one page. Raises NotAReportError when the bytes hold no report.
+
+    ``publisher``/``adcode``/``year`` override the page; ``default_publisher``
+    and ``default_adcode`` (a crawler's registry entry) are used only where
+    the page names none, since one column may list many publishers' reports.
+    """
     if not data or not data.strip():
         raise NotAReportError("empty input")
     if len(data) > MAX_BYTES:
@@ -94,11 +100,15 @@ def parse_report(data: bytes, source_url: str = "", fetched_at: datetime | None 
 
     spam = metadata.spam_hits(title + "\n" + body)
     pub, where = _publisher(page, title, body, publisher, spam, warnings)
+    if pub is None and default_publisher:
+        pub, where = default_publisher, "registry (the page names no publisher)"
     region = lookup(adcode) if adcode else None
     if adcode and region is None:
         warnings.append(f"adcode {adcode} is not in the region table")
     if region is None and not adcode and pub:
         region = region_in_name(pub, body[:3000])
+    if region is None and not adcode and default_adcode:
+        adcode, region = default_adcode, lookup(default_adcode)
     _signal_warnings(body, region, warnings)
     code = adcode or (region.adcode if region else None)
     province = region.province if region else (code[:2] + "0000" if code else None)

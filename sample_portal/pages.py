@@ -240,3 +240,41 @@ def render(rep: Report, *, ghost=False, order=None, omit_zero_rows=False, split_
 <p>五、存在的主要问题及改进情况</p><p>问题仍然存在。</p>
 <p>六、其他需要报告的事项</p><p>无。</p>
 </div><div class="footer">主办单位：{rep.publisher}办公室</div></body></html>"""
+
+
+@dataclass
+class LegacyReport:
+    """Known figures of a 2008-2018 narrative report; render_legacy() writes them as sentences."""
+
+    year: int
+    publisher: str = "张掖市人民政府"
+    seed: int = 0
+    figures: dict = field(default_factory=dict)
+
+    def fill(self) -> LegacyReport:
+        rnd = random.Random(self.seed)
+        received = rnd.randint(0, 60)
+        granted = rnd.randint(0, received)
+        partial = rnd.randint(0, received - granted)
+        self.figures = {"proactive_items": rnd.randint(100, 9000), "applications_received": received,
+                        "applications_answered": received, "granted": granted, "partially_granted": partial,
+                        "withheld": received - granted - partial, "fees_yuan": 0,
+                        "administrative_reviews": rnd.choice([0, 0, 1, 2]), "lawsuits": 0}
+        return self
+
+
+def render_legacy(rep: LegacyReport) -> str:
+    f = rep.figures
+    reviews = (f"全年发生因政府信息公开引起的行政复议{f['administrative_reviews']}件，未发生行政诉讼。"
+               if f["administrative_reviews"] else "全年未发生因政府信息公开引起的行政复议和行政诉讼。")
+    title = f"{rep.publisher}{rep.year}年政府信息公开工作年度报告"
+    return f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>{title}</title></head><body>
+<div class="content"><h1>{title}</h1>
+<p>本报告根据《中华人民共和国政府信息公开条例》要求，由{rep.publisher}办公室编制。本报告中所列数据的统计期限自{rep.year}年1月1日起至{rep.year}年12月31日止。</p>
+<p>一、概述</p><p>{rep.year}年，我市认真贯彻落实《条例》。截至{rep.year}年底，累计主动公开政府信息{f['proactive_items'] * 7}条。</p>
+<p>二、主动公开政府信息情况</p><p>{rep.year}年，全市共主动公开政府信息{f['proactive_items']}条，其中政策法规类信息占31.5%。</p>
+<p>三、依申请公开政府信息情况</p><p>{rep.year - 1}年共受理申请{f['applications_received'] + 7}件。{rep.year}年共受理政府信息公开申请{f['applications_received']}件，已答复{f['applications_answered']}件，其中同意公开{f['granted']}件，同意部分公开{f['partially_granted']}件，不予公开{f['withheld']}件。</p>
+<p>四、政府信息公开的收费及减免情况</p><p>{rep.year}年未收取任何费用。</p>
+<p>五、因政府信息公开申请行政复议、提起行政诉讼的情况</p><p>{reviews}</p>
+<p>六、政府信息公开工作存在的主要问题及改进情况</p><p>工作仍有不足。</p>
+</div></body></html>"""

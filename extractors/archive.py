@@ -1,0 +1,125 @@
+"""The raw archive: every response kept, bodies content-addressed.
+
+Bodies are files under objects/<2 hex>/<sha256> (the same bytes stored once);
+an SQLite index records every response (URL, status, headers, fetch time,
+sha256) and, per URL, the current document with its validators for
+conditional requests. SQLite rather than WARC: the crawler asks "what do I
+hold for this URL" on every request, and a transactional index answers that
+directly while staying one portable file; bodies stay plain files that any
+tool can read. Parsing needs nothing but this directory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import tempfile
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from extractors.http import Response
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS responses (
+    id INTEGER PRIMARY KEY, url TEXT NOT NULL, requested_url TEXT, portal_id TEXT, kind TEXT,
+    outcome TEXT, status INTEGER, headers TEXT, sha256 TEXT, bytes INTEGER, fetched_at TEXT, elapsed_ms INTEGER,
+    detail TEXT
+);
+CREATE INDEX IF NOT EXISTS responses_url ON responses(url);
+CREATE TABLE IF NOT EXISTS documents (
+    url TEXT PRIMARY KEY, portal_id TEXT, kind TEXT, sha256 TEXT NOT NULL, content_type TEXT,
+    etag TEXT, last_modified TEXT, first_fetched_at TEXT NOT NULL, last_checked_at TEXT NOT NULL
+);
+"""
+
+
+@dataclass
+class Document:
+    url: str
+    portal_id: str | None
+    kind: str | None
+    sha256: str
+    content_type: str | None
+    etag: str | None
+    last_modified: str | None
+    first_fetched_at: datetime  # when these bytes were first fetched (a 304 keeps it)
+    last_checked_at: datetime
+
+
+class Archive:
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+        (self.root / "objects").mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(self.root / "index.sqlite", check_same_thread=False, timeout=60)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def object_path(self, sha: str) -> Path:
+        return self.root / "objects" / sha[:2] / sha
+
+    def put_body(self, body: bytes) -> str:
+        sha = hashlib.sha256(body).hexdigest()
+        path = self.object_path(sha)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(body)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        return sha
+
+    def body(self, sha: str) -> bytes:
+        return self.object_path(sha).read_bytes()
+
+    def record(self, resp: Response, portal_id: str | None = None, kind: str | None = None) -> str | None:
+        """Log one response; keep its body and update the URL's document when it carries content."""
+        sha = self.put_body(resp.body) if resp.outcome == "ok" else None
+        now = resp.fetched_at.isoformat()
+        with self._lock, self._db:
+            self._db.execute(
+                "INSERT INTO responses (url, requested_url, portal_id, kind, outcome, status, headers, sha256, bytes,"
+                " fetched_at, elapsed_ms, detail) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (resp.url, resp.requested_url, portal_id, kind, resp.outcome, resp.status,
+                 json.dumps(resp.headers, ensure_ascii=False, sort_keys=True), sha, len(resp.body), now,
+                 resp.elapsed_ms, resp.detail))
+            for url in {resp.url, resp.requested_url}:
+                if sha:
+                    old = self._db.execute("SELECT sha256, first_fetched_at FROM documents WHERE url=?",
+                                           (url,)).fetchone()
+                    first = old[1] if old and old[0] == sha else now
+                    self._db.execute(
+                        "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?,?,?)",
+                        (url, portal_id, kind, sha, resp.headers.get("content-type"), resp.headers.get("etag"),
+                         resp.headers.get("last-modified"), first, now))
+                elif resp.outcome == "not_modified":
+                    self._db.execute("UPDATE documents SET last_checked_at=? WHERE url=?", (now, url))
+        return sha
+
+    def document(self, url: str) -> Document | None:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM documents WHERE url=?", (url,)).fetchone()
+        if not row:
+            return None
+        return Document(row[0], row[1], row[2], row[3], row[4], row[5], row[6],
+                        datetime.fromisoformat(row[7]), datetime.fromisoformat(row[8]))
+
+    def documents(self, kind: str | None = None) -> list[Document]:
+        with self._lock:
+            rows = self._db.execute("SELECT url FROM documents" + (" WHERE kind=?" if kind else "") + " ORDER BY url",
+                                    (kind,) if kind else ()).fetchall()
+        return [d for d in (self.document(r[0]) for r in rows) if d]
+
+    def count(self, outcome: str | None = None) -> int:
+        with self._lock:
+            q = "SELECT count(*) FROM responses" + (" WHERE outcome=?" if outcome else "")
+            return self._db.execute(q, (outcome,) if outcome else ()).fetchone()[0]

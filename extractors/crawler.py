@@ -1,0 +1,255 @@
+"""Crawl one portal: find its report column, walk every listing page, fetch every report.
+
+Incremental through the archive: every request is conditional on what the
+archive holds (a 304 reuses the archived body for listings and costs no
+parse for reports). Failures are data: each URL gets a typed outcome in the
+returned fetch log, and nothing here raises for one bad page.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from extractors import discovery
+from extractors.archive import Archive
+from extractors.decode import DecodeError, decode_bytes
+from extractors.http import PoliteSession, Response, registrable_domain
+
+MAX_LISTING_PAGES = 300
+
+
+@dataclass
+class Portal:
+    id: str
+    publisher: str
+    adcode: str
+    entry_url: str
+    delay: float | None = None
+    max_connections: int | None = None
+    encoding: str | None = None
+    enabled: bool = True
+
+
+@dataclass
+class FetchedReport:
+    url: str
+    title: str
+    body: bytes
+    content_type: str | None
+    fetched_at: datetime  # when these bytes were first fetched
+    sha256: str
+
+
+@dataclass
+class CrawlResult:
+    portal: Portal
+    new: list[FetchedReport] = field(default_factory=list)  # new or changed reports, to parse
+    known: list[FetchedReport] = field(default_factory=list)  # unchanged (304 or same bytes), body from the archive
+    unchanged: int = 0
+    log: list[dict] = field(default_factory=list)  # fetch_log rows
+    error: str | None = None
+
+    def outcomes(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for row in self.log:
+            out[row["outcome"]] = out.get(row["outcome"], 0) + 1
+        return out
+
+
+def load_registry(path: str | Path) -> list[Portal]:
+    """data/portals.csv: id, publisher, adcode, entry_url, delay, max_connections, encoding, enabled, …"""
+    portals = []
+    with open(path, encoding="utf-8") as f:
+        for i, row in enumerate(csv.DictReader(f), start=2):
+            try:
+                portals.append(Portal(
+                    id=row["id"], publisher=row["publisher"], adcode=row["adcode"], entry_url=row["entry_url"],
+                    delay=float(row["delay"]) if row.get("delay") else None,
+                    max_connections=int(row["max_connections"]) if row.get("max_connections") else None,
+                    encoding=row.get("encoding") or None,
+                    enabled=(row.get("enabled") or "true").strip().lower() in ("true", "1", "yes")))
+            except (KeyError, ValueError) as exc:
+                raise ValueError(f"{path}: line {i}: {exc}") from None
+    return portals
+
+
+class PortalCrawler:
+    def __init__(self, portal: Portal, session: PoliteSession, archive: Archive, since: int | None = None,
+                 until: int | None = None):
+        self.portal = portal
+        self.session = session
+        self.archive = archive
+        self.since = since
+        self.until = until
+        self.site = registrable_domain(urlsplit(portal.entry_url).hostname or "")
+        self.result = CrawlResult(portal)
+        self.seen: set[str] = set()
+        self.listings: dict[str, tuple[str, list[discovery.Link]]] = {}
+        session.allow_portal(portal.entry_url, portal.delay, portal.max_connections)
+
+    # -- fetching -------------------------------------------------------------------------------------------
+    def _log(self, url: str, kind: str, outcome: str, resp: Response | None = None, sha: str | None = None,
+             detail: str = "") -> None:
+        self.result.log.append({
+            "portal_id": self.portal.id, "url": url, "kind": kind, "outcome": outcome,
+            "status": resp.status if resp else None, "fetched_at": resp.fetched_at if resp else None,
+            "content_sha256": sha, "bytes": len(resp.body) if resp else 0,
+            "elapsed_ms": resp.elapsed_ms if resp else 0, "detail": detail or (resp.detail if resp else ""),
+        })
+
+    def _on_site(self, url: str) -> bool:
+        return registrable_domain(urlsplit(url).hostname or "") == self.site
+
+    def fetch(self, url: str, kind: str) -> tuple[Response, bytes | None, bool]:
+        """(response, body or the archived body on 304, changed?)"""
+        doc = self.archive.document(url)
+        resp = self.session.fetch(url, etag=doc.etag if doc else None, last_modified=doc.last_modified if doc else None)
+        sha = self.archive.record(resp, self.portal.id, kind)
+        if resp.outcome == "not_modified" and doc:
+            resp.headers.setdefault("content-type", doc.content_type or "")
+            return resp, self.archive.body(doc.sha256), False
+        if resp.outcome == "ok":
+            changed = not doc or doc.sha256 != sha
+            return resp, resp.body, changed
+        return resp, None, False
+
+    def _text(self, body: bytes, resp: Response) -> str:
+        try:
+            return decode_bytes(body, resp.content_type if not self.portal.encoding else
+                                f"text/html; charset={self.portal.encoding}")
+        except DecodeError:
+            return ""
+
+    # -- the walk -------------------------------------------------------------------------------------------
+    def run(self) -> CrawlResult:
+        try:
+            column = self.find_column()
+            if column is None:
+                return self.result
+            reports = self.walk_listings(column)
+            for link in reports:
+                self.fetch_report(link)
+        except Exception as exc:  # one portal's failure is recorded; the run goes on
+            self.result.error = f"{type(exc).__name__}: {exc}"
+            self._log(self.portal.entry_url, "portal", "error", detail=self.result.error)
+        return self.result
+
+    def _listing(self, url: str) -> tuple[str, list[discovery.Link]] | None:
+        if url in self.listings:  # the entry page is read by find_column and again by walk_listings
+            return self.listings[url]
+        resp, body, _ = self.fetch(url, "listing")
+        if body is None:
+            self._log(url, "listing", resp.outcome, resp)
+            return None
+        self._log(url, "listing", resp.outcome, resp, sha=None)
+        text = self._text(body, resp)
+        if text.lstrip().startswith(("{", "[")):
+            items, pages = discovery.json_links(text, resp.url)
+            got = text, items + [discovery.Link(p, "下一页") for p in pages]
+        else:
+            got = text, discovery.links(text, resp.url) + discovery.hanweb_records(text, resp.url)
+        self.listings[url] = got
+        return got
+
+    def find_column(self) -> str | None:
+        """The entry URL if it lists reports, else the best 年报 column link it (or one level below) names."""
+        queue, tried = [self.portal.entry_url], set()
+        for _depth in range(3):
+            next_queue = []
+            for url in queue:
+                if url in tried:
+                    continue
+                tried.add(url)
+                got = self._listing(url)
+                if got is None:
+                    continue
+                text, page_links = got
+                reports, _ = discovery.report_links(page_links)
+                if reports or discovery.json_apis(text, url):  # a listing (maybe filled by a list API)
+                    return url
+                next_queue += [c.url for c in discovery.column_candidates(page_links)[:3] if self._on_site(c.url)]
+            queue = next_queue
+            if not queue:
+                break
+        self._log(self.portal.entry_url, "listing", "not_a_report", detail="no annual-report column found")
+        return None
+
+    def walk_listings(self, column: str) -> list[discovery.ReportLink]:
+        found: dict[str, discovery.ReportLink] = {}
+        queue, done = [column], set()
+        while queue and len(done) < MAX_LISTING_PAGES:
+            url = queue.pop(0)
+            if url in done:
+                continue
+            done.add(url)
+            got = self._listing(url)
+            if got is None:
+                continue
+            text, page_links = got
+            reports, decoys = discovery.report_links(page_links)
+            for d in decoys:
+                if d.url not in self.seen:
+                    self.seen.add(d.url)
+                    self._log(d.url, "report", "not_a_report", detail=f"decoy title: {d.text[:60]}")
+            for r in reports:
+                found.setdefault(r.url, r)
+            years = [r.year for r in reports if r.year]
+            if self.since and years and max(years) < self.since:
+                continue  # listings run newest first: later pages are older still
+            for nxt in discovery.next_pages(text, url, page_links):
+                if nxt not in done and self._on_site(nxt):
+                    queue.append(nxt)
+        return list(found.values())
+
+    def fetch_report(self, link: discovery.ReportLink) -> None:
+        if link.url in self.seen:
+            return
+        self.seen.add(link.url)
+        if link.year and ((self.since and link.year < self.since) or (self.until and link.year > self.until)):
+            return
+        if not self._on_site(link.url):
+            self._log(link.url, "report", "off_site", detail=f"leaves {self.site}: recorded, not followed")
+            return
+        resp, body, changed = self.fetch(link.url, "report")
+        if body is None:
+            outcome = resp.outcome
+            if resp.status in (412, 521) or (resp.outcome == "http_4xx" and discovery.is_js_challenge(resp.status, "")):
+                outcome = "js_challenge"
+            self._log(link.url, "report", outcome, resp)
+            return
+        doc = self.archive.document(link.url)
+        text = self._text(body, resp)
+        if discovery.is_js_challenge(resp.status, text):
+            self._log(link.url, "report", "js_challenge", resp)
+            return
+        if discovery.is_soft_404(text):
+            self._log(link.url, "report", "soft_404", resp)
+            return
+        self._log(resp.url, "report", resp.outcome, resp, sha=doc.sha256 if doc else None)
+        page_links = discovery.links(text, resp.url)
+        for att in discovery.attachments(page_links):
+            if att.url in self.seen:
+                continue
+            self.seen.add(att.url)
+            if not self._on_site(att.url):
+                self._log(att.url, "attachment", "off_site")
+                continue
+            a_resp, a_body, _ = self.fetch(att.url, "attachment")
+            a_doc = self.archive.document(att.url)
+            self._log(att.url, "attachment", a_resp.outcome, a_resp, sha=a_doc.sha256 if a_doc and a_body else None)
+        final = self.archive.document(resp.url) or doc  # the final URL after redirects is where it lives
+        fetched = FetchedReport(resp.url, link.title, body, resp.content_type, final.first_fetched_at, final.sha256)
+        if changed:
+            self.result.new.append(fetched)
+        else:
+            self.result.known.append(fetched)
+            self.result.unchanged += 1
+
+
+def crawl_portal(portal: Portal, session: PoliteSession, archive: Archive, since: int | None = None,
+                 until: int | None = None) -> CrawlResult:
+    return PortalCrawler(portal, session, archive, since, until).run()

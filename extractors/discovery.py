@@ -1,0 +1,278 @@
+"""Reading listing pages with no per-site code: report links, decoys, pagination.
+
+Every function here takes a page's text and URL and returns links; nothing
+fetches. The CMS families seen on government portals are covered by their
+markup, not by site: plain 下一页/尾页 links and index_N.html, TRS
+createPageHTML(n, …) scripts, Hanweb <script type="text/xml"> recordsets with
+dataproxy.jsp for later pages, and JSON list APIs named in the page.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from html import unescape
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+import lxml.etree
+
+from transforms.normalize import norm
+
+_PARSER = lxml.etree.HTMLParser(encoding="utf-8", remove_comments=True)
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ReportLink:
+    url: str
+    title: str
+    year: int | None
+
+
+REPORT_TITLE = re.compile(r"((?:19|20)\d\d|二〇..)\s*年?度?.{0,30}?(?:政府)?(?:信息公开|政务公开)?(?:工作)?(?:年度)?(?:报告|年报)")
+DECOY = re.compile(
+    r"网站工作年度报表|网站年度报表|年度报表|(?:编制|编写|报送|发布|做好|开展).{0,20}(?:年度报告|年报).{0,10}(?:工作)?的?通知|"
+    r"关于.{0,30}(?:年度报告|年报).{0,10}通知|工作要点|报告格式|格式文本|模板|填报说明|统计(?:调查)?制度|解读|图解|评估报告|"
+    r"第三方评估|考核|述职|预算|决算|审计"
+)
+COLUMN_WORDS = re.compile(r"政府信息公开(?:工作)?年(?:度报告|报)|信息公开年报|公开年报|年度报告|年报")
+COLUMN_PATH = re.compile(r"zfxxgknb|xxgknb|gknb|zwgknb|ndbg|nianbao|/nb/|_nb|ndgzbg", re.I)
+NEXT_WORDS = ("下一页", "下页", "后一页", "尾页", "末页", "最后一页", ">>", "›", "»")
+ATTACHMENT = re.compile(r"\.(pdf|docx?|wps|xlsx?|et|ofd)(?:$|\?)", re.I)
+_CN_YEAR = str.maketrans("〇零一二三四五六七八九", "00123456789")
+
+
+def parse(text: str):
+    try:
+        return lxml.etree.fromstring(text.encode("utf-8"), _PARSER)
+    except (lxml.etree.XMLSyntaxError, ValueError):
+        return None
+
+
+def links(text: str, base: str) -> list[Link]:
+    """Every <a href> of a page (absolute, fragment dropped), in document order."""
+    doc = parse(text)
+    if doc is None:
+        return []
+    out = []
+    base_el = doc.find(".//base")
+    if base_el is not None and base_el.get("href"):
+        base = urljoin(base, base_el.get("href"))
+    for a in doc.iter("a"):
+        href = (a.get("href") or "").strip()
+        if not href or href.startswith(("javascript:", "mailto:", "#", "tel:")):
+            continue
+        text_ = re.sub(r"\s+", " ", "".join(a.itertext())).strip() or (a.get("title") or "").strip()
+        if a.get("title") and len(a.get("title")) > len(text_):
+            text_ = a.get("title").strip()  # listings truncate titles; the title attribute has it whole
+        out.append(Link(urljoin(base, href).split("#")[0], text_))
+    return out
+
+
+def report_year_of(title: str) -> int | None:
+    t = norm(title).translate(_CN_YEAR)
+    m = REPORT_TITLE.search(t)
+    if not m:
+        return None
+    y = m.group(1).translate(_CN_YEAR)
+    return int(y) if y.isdigit() else None
+
+
+def classify_title(title: str) -> str:
+    """'report', 'decoy' (looks like one, is not) or 'other'."""
+    t = norm(title)
+    if not re.search(r"年度?报[告表]|年报", t):
+        return "other"
+    if DECOY.search(t):
+        return "decoy"
+    if "报表" in t:
+        return "other"
+    if report_year_of(t) is None:
+        return "other"
+    if not re.search(r"信息公开|政务公开|年度报告|年报", t):
+        return "other"
+    return "report"
+
+
+def report_links(page_links: list[Link]) -> tuple[list[ReportLink], list[Link]]:
+    """Report links of a listing, and the decoys refused."""
+    reports, decoys, seen = [], [], set()
+    for link in page_links:
+        kind = classify_title(link.text)
+        if kind == "report" and link.url not in seen:
+            seen.add(link.url)
+            reports.append(ReportLink(link.url, link.text, report_year_of(link.text)))
+        elif kind == "decoy":
+            decoys.append(link)
+    return reports, decoys
+
+
+def column_candidates(page_links: list[Link]) -> list[Link]:
+    """Links that look like the annual-report column (best first)."""
+    scored = []
+    for i, link in enumerate(page_links):
+        t = norm(link.text)
+        score = 0
+        if COLUMN_WORDS.search(t) and len(t) <= 16:
+            score += 3 if "信息公开" in t or t in ("年报", "年度报告") else 2
+        if COLUMN_PATH.search(urlsplit(link.url).path):
+            score += 2
+        if report_year_of(t) is not None:  # a single report, not the column
+            score -= 3
+        if score > 0:
+            scored.append((-score, i, link))
+    return [link for _, _, link in sorted(scored)]
+
+
+def next_pages(text: str, url: str, page_links: list[Link]) -> list[str]:
+    """Further listing pages this page names, by any of the CMS conventions."""
+    out: list[str] = []
+    for link in page_links:
+        t = link.text.strip()
+        if t in NEXT_WORDS or any(w in t for w in NEXT_WORDS[:6]):
+            out.append(link.url)
+        elif re.fullmatch(r"\d{1,3}", t) and _same_dir(link.url, url):
+            out.append(link.url)
+    out += trs_pages(text, url)
+    out += hanweb_pages(text, url)
+    out += json_apis(text, url)
+    return list(dict.fromkeys(u for u in out if u != url))
+
+
+def _same_dir(a: str, b: str) -> bool:
+    return urlsplit(a).path.rsplit("/", 1)[0] == urlsplit(b).path.rsplit("/", 1)[0]
+
+
+_CREATE_PAGE = re.compile(r"createPageHTML\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)['\"]?\s*,\s*['\"]([^'\"]+)['\"]\s*,"
+                          r"\s*['\"]([^'\"]+)['\"]")
+
+
+def trs_pages(text: str, url: str) -> list[str]:
+    """TRS WCM: createPageHTML(total, current, "index", "html") means index.html, index_1.html … index_{n-1}.html."""
+    m = _CREATE_PAGE.search(text)
+    if not m:
+        return []
+    total, name, ext = int(m.group(1)), m.group(3), m.group(4)
+    pages = [f"{name}.{ext}"] + [f"{name}_{i}.{ext}" for i in range(1, min(total, 500))]
+    return [urljoin(url, p) for p in pages]
+
+
+_HANWEB_XML = re.compile(r"<script[^>]+type=['\"]text/xml['\"][^>]*>(.*?)</script>", re.S | re.I)
+_CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
+
+
+def hanweb_records(text: str, base: str) -> list[Link]:
+    """Links inside Hanweb <script type="text/xml"> recordsets (CDATA <li> items) or dataproxy XML replies."""
+    out = []
+    blocks = _HANWEB_XML.findall(text) or ([text] if "<recordset" in text else [])
+    for block in blocks:
+        for cdata in _CDATA.findall(block):
+            out += links(f"<html><body>{cdata}</body></html>", base)
+    return out
+
+
+def hanweb_pages(text: str, url: str) -> list[str]:
+    """Later Hanweb pages: dataproxy.jsp with startrecord/endrecord, from totalrecord and perpage."""
+    block = "".join(_HANWEB_XML.findall(text))
+    if not block:
+        return []
+    m_total = re.search(r"<totalrecord>\s*(\d+)", block)
+    m_per = re.search(r"<perpage>\s*(\d+)", block) or re.search(r"perpage[=:]\s*['\"]?(\d+)", text)
+    m_proxy = re.search(r"['\"]([^'\"]*dataproxy\.jsp[^'\"]*)['\"]", text)
+    if not (m_total and m_proxy):
+        return []
+    total, per = int(m_total.group(1)), int(m_per.group(1)) if m_per else 15
+    proxy = urlsplit(urljoin(url, unescape(m_proxy.group(1))))
+    params = dict(parse_qsl(proxy.query))
+    shown = len(re.findall(r"<record>", block))
+    pages = []
+    for start in range(shown + 1, total + 1, per * 3 if per * 3 > 0 else 45):
+        q = dict(params, startrecord=str(start), endrecord=str(min(total, start + per * 3 - 1)), perpage=str(per))
+        pages.append(urlunsplit((proxy.scheme, proxy.netloc, proxy.path, urlencode(q), "")))
+    return pages
+
+
+_API = re.compile(r"['\"]((?:https?://[^'\"\s]+|/[^'\"\s]*?)(?:\.json|/api/[^'\"\s]*|[?&](?:page|pageNo|pageIndex)=\d+"
+                  r"[^'\"\s]*))['\"]")
+
+
+def json_apis(text: str, url: str) -> list[str]:
+    """List APIs a page names in its scripts or data attributes (data-api, listUrl …)."""
+    if "<" in text[:200] or not text.lstrip().startswith(("{", "[")):
+        found = [m.group(1) for m in _API.finditer(text) if "dataproxy" not in m.group(1)]
+        found = [f for f in found if not ATTACHMENT.search(f) and not f.endswith((".js", ".css"))]
+        return [urljoin(url, unescape(f)) for f in found]
+    return []
+
+
+def json_links(text: str, base: str) -> tuple[list[Link], list[str]]:
+    """Items and further pages of a JSON list API reply."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return [], []
+    items: list[Link] = []
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            title = next((node[k] for k in ("title", "docTitle", "name", "DOCTITLE", "TITLE") if
+                          isinstance(node.get(k), str)), None)
+            href = next((node[k] for k in ("url", "link", "href", "docUrl", "DOCPUBURL", "URL") if
+                         isinstance(node.get(k), str)), None)
+            if title and href:
+                items.append(Link(urljoin(base, href), title))
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(data)
+    pages = []
+    total = _find_int(data, ("totalPages", "totalPage", "pageCount", "pages", "total_pages"))
+    parts = urlsplit(base)
+    q = dict(parse_qsl(parts.query))
+    key = next((k for k in ("page", "pageNo", "pageIndex", "pageNum") if k in q), None)
+    if total and key and q[key].isdigit():
+        for n in range(int(q[key]) + 1, min(total, 500) + 1):
+            pages.append(urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(dict(q, **{key: str(n)})), "")))
+    return items, pages
+
+
+def _find_int(node, keys) -> int | None:
+    if isinstance(node, dict):
+        for k in keys:
+            if isinstance(node.get(k), int):
+                return node[k]
+        for v in node.values():
+            found = _find_int(v, keys)
+            if found:
+                return found
+    return None
+
+
+def attachments(page_links: list[Link]) -> list[Link]:
+    return [link for link in page_links if ATTACHMENT.search(urlsplit(link.url).path + "?")]
+
+
+SOFT_404 = re.compile(r"页面不存在|页面未找到|找不到(?:该|您要访问的)?页面|您访问的页面不存在|404\s*Not Found|文章不存在|信息不存在|已删除|已撤销")
+
+
+def is_soft_404(text: str) -> bool:
+    body = re.sub(r"<[^>]+>", " ", text[:20000])
+    return bool(SOFT_404.search(body)) and len(re.sub(r"\s+", "", body)) < 3000
+
+
+def is_js_challenge(status: int | None, text: str) -> bool:
+    """An anti-bot page: HTTP 412/403 or a near-empty page of obfuscated script."""
+    if status in (412, 521):
+        return True
+    scripts = sum(len(s) for s in re.findall(r"<script[^>]*>(.*?)</script>", text[:200000], re.S | re.I))
+    visible = len(re.sub(r"\s+", "", re.sub(r"<script.*?</script>|<[^>]+>", "", text[:200000], flags=re.S | re.I)))
+    return scripts > 2000 and visible < 200

@@ -1,0 +1,278 @@
+"""The polite HTTP client: the one place nianbao touches the network.
+
+Every request goes through PoliteSession.fetch, which honours robots.txt,
+spaces requests to a host (default 1 per second, at most 2 at once, across
+threads), retries connection errors, timeouts, 429 and 5xx with exponential
+backoff and jitter (Retry-After respected), caps body size and redirects,
+sends conditional headers, and refuses private, loopback and link-local
+addresses unless the portal itself lives there. It never raises for an HTTP
+outcome: the caller gets a typed Response with ``outcome`` set.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import random
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin, urlsplit
+
+import requests
+from protego import Protego
+
+USER_AGENT = "nianbao/0.1 (+https://github.com/nianbao/nianbao; government open-data research crawler)"
+MAX_BYTES = 20 * 1024 * 1024
+MAX_REDIRECTS = 5
+
+
+@dataclass
+class Response:
+    url: str  # final URL after redirects
+    requested_url: str
+    outcome: str  # ok, not_modified, robots_disallowed, http_4xx, http_5xx, timeout, too_large, off_site, error
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    fetched_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    elapsed_ms: int = 0
+    detail: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == "ok"
+
+    @property
+    def content_type(self) -> str | None:
+        return self.headers.get("content-type")
+
+
+@dataclass
+class HostPolicy:
+    delay: float = 1.0  # seconds between request starts to one host
+    max_connections: int = 2
+
+
+class _HostGate:
+    """Per-host spacing and concurrency, shared by all threads."""
+
+    def __init__(self, policy: HostPolicy):
+        self.policy = policy
+        self.lock = threading.Lock()
+        self.next_start = 0.0
+        self.slots = threading.Semaphore(policy.max_connections)
+
+    def __enter__(self):
+        self.slots.acquire()
+        with self.lock:
+            now = time.monotonic()
+            start = max(now, self.next_start)
+            self.next_start = start + self.policy.delay
+        if start > now:
+            time.sleep(start - now)
+        return self
+
+    def __exit__(self, *exc):
+        self.slots.release()
+
+
+def registrable_domain(host: str) -> str:
+    """pingtan.gov.cn for www.pingtan.gov.cn; example.com for a.b.example.com; an IP stays itself."""
+    host = (host or "").lower().rstrip(".")
+    try:
+        ipaddress.ip_address(host)
+        return host
+    except ValueError:
+        pass
+    labels = host.split(".")
+    if len(labels) >= 3 and labels[-2] in ("gov", "com", "net", "org", "edu") and labels[-1] == "cn":
+        return ".".join(labels[-3:])
+    return ".".join(labels[-2:])
+
+
+def _is_private(host: str) -> bool:
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except socket.gaierror:
+        return False  # unresolvable: the request itself will fail as an error
+    for info in infos:
+        ip = ipaddress.ip_address(info[4][0])
+        if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast:
+            return True
+    return False
+
+
+class PoliteSession:
+    def __init__(self, *, delay: float = 1.0, max_connections: int = 2, retries: int = 3,
+                 backoff: float = 1.0, timeout: tuple[float, float] = (10.0, 30.0), max_bytes: int = MAX_BYTES,
+                 user_agent: str = USER_AGENT, respect_robots: bool = True):
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = user_agent
+        self.session.max_redirects = MAX_REDIRECTS
+        self.default_policy = HostPolicy(delay, max_connections)
+        self.retries = retries
+        self.backoff = backoff
+        self.timeout = timeout
+        self.max_bytes = max_bytes
+        self.user_agent = user_agent
+        self.respect_robots = respect_robots
+        self.allowed_private: set[str] = set()  # hosts whose portal entry URL is private (test servers)
+        self.policies: dict[str, HostPolicy] = {}
+        self._gates: dict[str, _HostGate] = {}
+        self._robots: dict[str, Protego | None] = {}
+        self._lock = threading.Lock()
+        self.on_robots = None  # callback(Response) for robots.txt responses (the archive keeps them too)
+
+    def allow_portal(self, entry_url: str, delay: float | None = None, max_connections: int | None = None) -> None:
+        """Register a portal: its host may be private (tests) and may carry its own politeness."""
+        host = urlsplit(entry_url).hostname or ""
+        if _is_private(host):
+            self.allowed_private.add(host)
+        netloc = urlsplit(entry_url).netloc
+        if delay is not None or max_connections is not None:
+            self.policies[netloc] = HostPolicy(delay if delay is not None else self.default_policy.delay,
+                                               max_connections or self.default_policy.max_connections)
+
+    def _gate(self, netloc: str) -> _HostGate:
+        with self._lock:
+            if netloc not in self._gates:
+                self._gates[netloc] = _HostGate(self.policies.get(netloc, self.default_policy))
+            return self._gates[netloc]
+
+    def _robots_for(self, url: str) -> Protego | None:
+        parts = urlsplit(url)
+        key = f"{parts.scheme}://{parts.netloc}"
+        with self._lock:
+            if key in self._robots:
+                return self._robots[key]
+        resp = self._request(key + "/robots.txt", {}, check_robots=False)
+        if self.on_robots is not None:
+            self.on_robots(resp)
+        parser = None
+        if resp.outcome == "ok":
+            parser = Protego.parse(resp.body.decode("utf-8", "replace"))
+        elif resp.outcome in ("http_5xx", "timeout", "error"):
+            # robots.txt unreachable: be safe and treat the site as closed for this run.
+            parser = Protego.parse("User-agent: *\nDisallow: /")
+        with self._lock:
+            self._robots[key] = parser
+        return parser
+
+    def allowed_by_robots(self, url: str) -> bool:
+        if not self.respect_robots:
+            return True
+        robots = self._robots_for(url)
+        return robots is None or robots.can_fetch(url, self.user_agent)
+
+    def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> Response:
+        """GET ``url`` politely; conditional when ``etag``/``last_modified`` are given."""
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        return self._request(url, headers, check_robots=True)
+
+    def _refuse(self, url: str) -> str | None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            return f"scheme {parts.scheme!r} is not http(s)"
+        host = parts.hostname or ""
+        if host not in self.allowed_private and _is_private(host):
+            return f"{host} is a private, loopback or link-local address"
+        return None
+
+    def _request(self, url: str, headers: dict, check_robots: bool) -> Response:
+        started = time.monotonic()
+        current = url
+        for _hop in range(MAX_REDIRECTS + 1):
+            refusal = self._refuse(current)
+            if refusal:
+                return self._done(Response(current, url, "off_site", detail=refusal), started)
+            if check_robots and not self.allowed_by_robots(current):
+                return self._done(Response(current, url, "robots_disallowed", detail="disallowed by robots.txt"),
+                                  started)
+            resp = self._with_retries(current, headers)
+            if resp.status in (301, 302, 303, 307, 308) and resp.headers.get("location"):
+                current = urljoin(current, resp.headers["location"])
+                continue
+            resp.requested_url = url
+            return self._done(resp, started)
+        return self._done(Response(current, url, "error", detail=f"more than {MAX_REDIRECTS} redirects"), started)
+
+    def _done(self, resp: Response, started: float) -> Response:
+        resp.elapsed_ms = int((time.monotonic() - started) * 1000)
+        return resp
+
+    def _with_retries(self, url: str, headers: dict) -> Response:
+        attempt = 0
+        while True:
+            resp = self._once(url, headers)
+            retryable = resp.outcome in ("timeout", "error") or resp.status == 429 or resp.outcome == "http_5xx"
+            if not retryable or attempt >= self.retries:
+                return resp
+            wait = self.backoff * (2 ** attempt) * (0.5 + random.random())
+            retry_after = resp.headers.get("retry-after")
+            if retry_after:
+                wait = max(wait, _retry_after_seconds(retry_after))
+            time.sleep(min(wait, 120.0))
+            attempt += 1
+
+    def _once(self, url: str, headers: dict) -> Response:
+        netloc = urlsplit(url).netloc
+        with self._gate(netloc):
+            fetched_at = datetime.now(timezone.utc)
+            try:
+                r = self.session.get(url, headers=headers, timeout=self.timeout, stream=True, allow_redirects=False)
+            except requests.Timeout as exc:
+                return Response(url, url, "timeout", fetched_at=fetched_at, detail=str(exc)[:200])
+            except requests.RequestException as exc:
+                return Response(url, url, "error", fetched_at=fetched_at, detail=f"{type(exc).__name__}: {exc}"[:200])
+            hdrs = {k.lower(): v for k, v in r.headers.items()}
+            try:
+                declared = int(hdrs.get("content-length", "0") or 0)
+                if declared > self.max_bytes:
+                    r.close()
+                    return Response(url, url, "too_large", r.status_code, hdrs, fetched_at=fetched_at,
+                                    detail=f"Content-Length {declared}")
+                chunks, size = [], 0
+                for chunk in r.iter_content(65536):
+                    size += len(chunk)
+                    if size > self.max_bytes:
+                        r.close()
+                        return Response(url, url, "too_large", r.status_code, hdrs, fetched_at=fetched_at,
+                                        detail=f"more than {self.max_bytes} bytes")
+                    chunks.append(chunk)
+            except requests.Timeout as exc:
+                return Response(url, url, "timeout", r.status_code, hdrs, fetched_at=fetched_at, detail=str(exc)[:200])
+            except requests.RequestException as exc:
+                return Response(url, url, "error", r.status_code, hdrs, fetched_at=fetched_at,
+                                detail=f"{type(exc).__name__}: {exc}"[:200])
+            finally:
+                r.close()
+        return Response(url, url, _outcome(r.status_code), r.status_code, hdrs, b"".join(chunks), fetched_at)
+
+
+def _outcome(status: int) -> str:
+    if status == 304:
+        return "not_modified"
+    if 200 <= status < 300:
+        return "ok"
+    if 300 <= status < 400:
+        return "redirect"
+    if status >= 500:
+        return "http_5xx"
+    return "http_4xx"
+
+
+def _retry_after_seconds(value: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        try:
+            return max(0.0, (parsedate_to_datetime(value) - datetime.now(timezone.utc)).total_seconds())
+        except (TypeError, ValueError):
+            return 0.0

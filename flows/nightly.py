@@ -1,0 +1,97 @@
+"""Prefect flows: nightly crawl, backfill from 2008, reprocess from the archive.
+
+Thin orchestration: one task per portal (crawl, parse, store), a bounded
+task runner, and the project's own state (archive + store) to know what is
+done — not Prefect's cache. Every flow also runs from the CLI.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from extractors.crawler import Portal, load_registry
+from flows.pipeline import RunSummary, make_session, process_portal, store_outcomes, stored_reports
+
+DEFAULT_PARALLEL = 4
+
+
+@task(name="crawl-portal", retries=0)
+def portal_task(portal: Portal, out: str, since: int | None, polite: bool = True,
+                until: int | None = None) -> RunSummary:
+    """Crawl, parse and store one portal; its own session and archive handle, so it runs anywhere."""
+    started = time.monotonic()
+    _, shas = stored_reports(out)
+    session = make_session(polite, delay=portal.delay if portal.delay is not None else 1.0)
+    outcome = process_portal(portal, out, since, session=session, stored_shas=shas, until=until)
+    return store_outcomes(out, [outcome], {portal.id: portal}, started)
+
+
+def _merge(parts: list[RunSummary], started: float) -> RunSummary:
+    total = RunSummary()
+    for s in parts:
+        total.portals_ok += s.portals_ok
+        total.portals_failed += s.portals_failed
+        total.reports_new += s.reports_new
+        total.reports_changed += s.reports_changed
+        total.reports_unchanged += s.reports_unchanged
+        total.checks_failed += s.checks_failed
+        total.failures += s.failures
+        for k, v in s.outcomes.items():
+            total.outcomes[k] = total.outcomes.get(k, 0) + v
+    total.seconds = time.monotonic() - started
+    return total
+
+
+def run_portals(portals: list[Portal], out: str, since: int | None, polite: bool = True,
+                until: int | None = None, progress=None) -> RunSummary:
+    """Submit one task per portal to the flow's task runner and gather their summaries."""
+    started = time.monotonic()
+    futures = [portal_task.submit(p, out, since, polite, until) for p in portals]
+    parts = []
+    for f in futures:
+        parts.append(f.result())
+        if progress:
+            progress(len(parts), len(futures), parts[-1])
+    summary = _merge(parts, started)
+    try:
+        create_markdown_artifact(key="nianbao-run-summary", markdown="\n".join(f"- {line}" for line in summary.lines()),
+                                 description="nianbao run summary")
+    except Exception as exc:  # an artifact is a convenience; the run's data is already stored
+        get_run_logger().warning(f"could not create the summary artifact: {exc}")
+    return summary
+
+
+def _portals(registry: str | None, portals: list[Portal] | None, only: list[str] | None) -> list[Portal]:
+    chosen = portals if portals is not None else load_registry(registry)
+    chosen = [p for p in chosen if p.enabled]
+    if only:
+        chosen = [p for p in chosen if p.id in only]
+    return chosen
+
+
+@flow(name="nianbao-nightly", task_runner=ThreadPoolTaskRunner(max_workers=DEFAULT_PARALLEL), log_prints=False)
+def nightly(registry: str | None = None, out: str = "out", since: int | None = None, portals: list[Portal] | None = None,
+            polite: bool = True) -> RunSummary:
+    """Every enabled portal, incrementally: new and changed reports of recent years (default: the last three)."""
+    since = since if since is not None else date.today().year - 3
+    return run_portals(_portals(registry, portals, None), out, since, polite)
+
+
+@flow(name="nianbao-backfill", task_runner=ThreadPoolTaskRunner(max_workers=DEFAULT_PARALLEL), log_prints=False)
+def backfill(registry: str | None = None, out: str = "out", since: int = 2008, until: int | None = None,
+             portals: list[str] | None = None, portal_list: list[Portal] | None = None, polite: bool = True) -> RunSummary:
+    """Walk listings as deep as ``since`` and store everything not yet stored; rerun after a kill to resume."""
+    return run_portals(_portals(registry, portal_list, portals), out, since, polite, until)
+
+
+@flow(name="nianbao-reprocess", log_prints=False)
+def reprocess_flow(out: str = "out", registry: str | None = None, parser_version: str | None = None) -> dict:
+    """Re-parse every archived report with the current parser (no network) and rewrite the datasets."""
+    from flows.reprocess import reprocess
+
+    return reprocess(out, registry, parser_version)

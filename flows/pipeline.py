@@ -1,0 +1,169 @@
+"""The crawl → parse → store steps for one portal, with no Prefect in them.
+
+The Prefect flows (flows/nightly.py) call these functions as tasks; the unit
+tests call them directly. One portal's failure is caught and recorded here,
+so the others always run.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pyarrow as pa
+
+from extractors.archive import Archive
+from extractors.crawler import CrawlResult, Portal, crawl_portal
+from extractors.http import PoliteSession
+from extractors.page import NotAReportError
+from store.from_reports import write_reports
+from store.parquet_store import upsert
+from store.schemas import SCHEMAS
+from transforms.regions import lookup
+from transforms.report import ParsedReport, parse_report
+
+ARCHIVE_DIR = "_archive"  # beside the datasets; readers skip names starting with "_"
+
+
+@dataclass
+class PortalOutcome:
+    portal_id: str
+    parsed: list[ParsedReport] = field(default_factory=list)
+    log: list[dict] = field(default_factory=list)
+    unchanged: int = 0
+    error: str | None = None
+
+
+@dataclass
+class RunSummary:
+    portals_ok: int = 0
+    portals_failed: int = 0
+    reports_new: int = 0
+    reports_changed: int = 0
+    reports_unchanged: int = 0
+    checks_failed: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def lines(self) -> list[str]:
+        out = [f"portals: {self.portals_ok} ok, {self.portals_failed} failed",
+               f"reports: {self.reports_new} new, {self.reports_changed} changed, {self.reports_unchanged} unchanged",
+               f"checks failed: {self.checks_failed}",
+               "fetch outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(self.outcomes.items())),
+               f"time: {self.seconds:.1f} s"]
+        return out + [f"failed: {f}" for f in self.failures]
+
+
+def make_session(polite: bool = True, delay: float = 1.0) -> PoliteSession:
+    return PoliteSession(delay=delay if polite else 0.0, backoff=1.0 if polite else 0.05)
+
+
+def process_portal(portal: Portal, out: str | Path, since: int | None = None, session: PoliteSession | None = None,
+                   archive: Archive | None = None, stored_shas: set[str] | None = None,
+                   until: int | None = None) -> PortalOutcome:
+    """Crawl one portal incrementally and parse what is new or changed. Never raises.
+
+    An unchanged report is parsed again only when its bytes are not in the
+    store (``stored_shas``): a run killed between archiving and storing
+    resumes where it stopped.
+    """
+    result = PortalOutcome(portal.id)
+    own_archive = archive is None
+    archive = archive or Archive(Path(out) / ARCHIVE_DIR)
+    session = session or make_session()
+    if session.on_robots is None:
+        session.on_robots = lambda r: archive.record(r, None, "robots")
+    try:
+        crawl: CrawlResult = crawl_portal(portal, session, archive, since, until)
+        result.log, result.unchanged, result.error = crawl.log, crawl.unchanged, crawl.error
+        by_url = {row["url"]: row for row in result.log if row["kind"] == "report"}
+        missing = [k for k in crawl.known if stored_shas is not None and k.sha256 not in stored_shas]
+        result.unchanged -= len(missing)
+        for fetched in crawl.new + missing:
+            row = by_url.get(fetched.url) or next((r for r in result.log if r["url"] == fetched.url), None)
+            try:
+                parsed = parse_report(fetched.body, fetched.url, fetched.fetched_at, content_type=fetched.content_type,
+                                      default_publisher=portal.publisher, default_adcode=portal.adcode)
+                if parsed.report["year"] is None:
+                    raise NotAReportError("the report year is unknown")
+            except NotAReportError as exc:
+                _mark(row, "not_a_report", str(exc))
+                continue
+            except Exception as exc:  # a parser bug must not lose the portal's other reports
+                _mark(row, "parse_error", f"{type(exc).__name__}: {exc}")
+                continue
+            result.parsed.append(parsed)
+            if row is not None:
+                row["report_id"] = parsed.report["report_id"]
+                row["adcode"] = parsed.report["adcode"]
+    except Exception as exc:
+        result.error = f"{type(exc).__name__}: {exc}"
+    finally:
+        if own_archive:
+            archive.close()
+    return result
+
+
+def _mark(row: dict | None, outcome: str, detail: str) -> None:
+    if row is not None:
+        row["outcome"], row["detail"] = outcome, detail[:300]
+
+
+def stored_reports(out: str | Path) -> tuple[set[str], set[str]]:
+    """(report_ids, content_sha256s) already in the store."""
+    from store.read import read_dataset
+
+    if not (Path(out) / "reports").exists():
+        return set(), set()
+    df = read_dataset(out, "reports")
+    return set(df["report_id"]), set(df["content_sha256"])
+
+
+def store_outcomes(out: str | Path, outcomes: list[PortalOutcome], portals: dict[str, Portal],
+                   started: float) -> RunSummary:
+    """Upsert every parsed report and the fetch log; the store is the only writer of Parquet."""
+    summary = RunSummary()
+    known, _ = stored_reports(out)
+    parsed = [p for o in outcomes for p in o.parsed]
+    if parsed:
+        write_reports(out, parsed)
+    for o in outcomes:
+        if o.error:
+            summary.portals_failed += 1
+            summary.failures.append(f"{o.portal_id}: {o.error}")
+        else:
+            summary.portals_ok += 1
+        summary.reports_unchanged += o.unchanged
+        for p in o.parsed:
+            if p.report["report_id"] in known:
+                summary.reports_changed += 1
+            else:
+                summary.reports_new += 1
+            summary.checks_failed += p.report["checks_failed"]
+        for row in o.log:
+            summary.outcomes[row["outcome"]] = summary.outcomes.get(row["outcome"], 0) + 1
+    write_fetch_log(out, outcomes, portals)
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def write_fetch_log(out: str | Path, outcomes: list[PortalOutcome], portals: dict[str, Portal]) -> None:
+    """fetch_log rows, partitioned by the year of the fetch and the portal's province."""
+    batches: dict[tuple[int, str | None], list[dict]] = {}
+    now = datetime.now(timezone.utc)
+    for o in outcomes:
+        portal = portals[o.portal_id]
+        region = lookup(portal.adcode).province if lookup(portal.adcode) else None
+        for row in o.log:
+            fetched = row.get("fetched_at") or now
+            full = {"report_id": row.get("report_id"), "adcode": row.get("adcode") or portal.adcode, **row,
+                    "fetched_at": fetched}
+            batches.setdefault((fetched.year, region), []).append(full)
+    schema = SCHEMAS["fetch_log"]
+    tables = {k: pa.Table.from_pylist([{c: r.get(c) for c in schema.names} for r in rows], schema=schema)
+              for k, rows in batches.items()}
+    if tables:
+        upsert(out, "fetch_log", tables, replace_ids={k: () for k in tables})
