@@ -18,11 +18,14 @@ test: venv
 	$(BIN)/python -m pytest
 
 lint: venv
-	$(BIN)/ruff check flows extractors transforms store tests benchmarks
+	$(BIN)/ruff check flows extractors transforms store sample_portal tests benchmarks
 
 bench: venv
 	$(BIN)/python -m benchmarks.parse_bench
 	$(BIN)/python -m benchmarks.store_bench
+
+demo: venv
+	$(BIN)/python -m flows.demo out
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

@@ -18,7 +18,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from sample_portal.pages import Report, render  # noqa: E402
-
 from transforms.report import parse_report  # noqa: E402
 
 

@@ -23,7 +23,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from sample_portal.pages import Report, render  # noqa: E402
-
 from store.from_reports import write_reports  # noqa: E402
 from store.read import read_dataset  # noqa: E402
 from transforms.report import parse_report, report_id  # noqa: E402

@@ -90,6 +90,13 @@ class PortalCrawler:
         self.seen: set[str] = set()
         self.listings: dict[str, tuple[str, list[discovery.Link]]] = {}
         session.allow_portal(portal.entry_url, portal.delay, portal.max_connections)
+        if session.on_robots is None:  # robots.txt is archived and re-checked conditionally like any page
+            session.on_robots = lambda r: archive.record(r, None, "robots")
+            session.robots_archived = self._archived
+
+    def _archived(self, url: str) -> tuple[str | None, str | None, bytes] | None:
+        doc = self.archive.document(url)
+        return (doc.etag, doc.last_modified, self.archive.body(doc.sha256)) if doc else None
 
     # -- fetching -------------------------------------------------------------------------------------------
     def _log(self, url: str, kind: str, outcome: str, resp: Response | None = None, sha: str | None = None,

@@ -17,7 +17,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
@@ -37,7 +37,7 @@ class Response:
     status: int | None = None
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
-    fetched_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     elapsed_ms: int = 0
     detail: str = ""
 
@@ -125,6 +125,7 @@ class PoliteSession:
         self._robots: dict[str, Protego | None] = {}
         self._lock = threading.Lock()
         self.on_robots = None  # callback(Response) for robots.txt responses (the archive keeps them too)
+        self.robots_archived = None  # callable(url) -> (etag, last_modified, body) | None: robots.txt made conditional
 
     def allow_portal(self, entry_url: str, delay: float | None = None, max_connections: int | None = None) -> None:
         """Register a portal: its host may be private (tests) and may carry its own politeness."""
@@ -148,11 +149,19 @@ class PoliteSession:
         with self._lock:
             if key in self._robots:
                 return self._robots[key]
-        resp = self._request(key + "/robots.txt", {}, check_robots=False)
+        known = self.robots_archived(key + "/robots.txt") if self.robots_archived else None
+        headers = {}
+        if known and known[0]:
+            headers["If-None-Match"] = known[0]
+        if known and known[1]:
+            headers["If-Modified-Since"] = known[1]
+        resp = self._request(key + "/robots.txt", headers, check_robots=False)
         if self.on_robots is not None:
             self.on_robots(resp)
         parser = None
-        if resp.outcome == "ok":
+        if resp.outcome == "not_modified" and known:
+            parser = Protego.parse(known[2].decode("utf-8", "replace"))
+        elif resp.outcome == "ok":
             parser = Protego.parse(resp.body.decode("utf-8", "replace"))
         elif resp.outcome in ("http_5xx", "timeout", "error"):
             # robots.txt unreachable: be safe and treat the site as closed for this run.
@@ -224,7 +233,7 @@ class PoliteSession:
     def _once(self, url: str, headers: dict) -> Response:
         netloc = urlsplit(url).netloc
         with self._gate(netloc):
-            fetched_at = datetime.now(timezone.utc)
+            fetched_at = datetime.now(UTC)
             try:
                 r = self.session.get(url, headers=headers, timeout=self.timeout, stream=True, allow_redirects=False)
             except requests.Timeout as exc:
@@ -273,6 +282,6 @@ def _retry_after_seconds(value: str) -> float:
         return float(value)
     except ValueError:
         try:
-            return max(0.0, (parsedate_to_datetime(value) - datetime.now(timezone.utc)).total_seconds())
+            return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
         except (TypeError, ValueError):
             return 0.0

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -74,8 +74,6 @@ def process_portal(portal: Portal, out: str | Path, since: int | None = None, se
     own_archive = archive is None
     archive = archive or Archive(Path(out) / ARCHIVE_DIR)
     session = session or make_session()
-    if session.on_robots is None:
-        session.on_robots = lambda r: archive.record(r, None, "robots")
     try:
         crawl: CrawlResult = crawl_portal(portal, session, archive, since, until)
         result.log, result.unchanged, result.error = crawl.log, crawl.unchanged, crawl.error
@@ -112,14 +110,14 @@ def _mark(row: dict | None, outcome: str, detail: str) -> None:
         row["outcome"], row["detail"] = outcome, detail[:300]
 
 
-def stored_reports(out: str | Path) -> tuple[set[str], set[str]]:
-    """(report_ids, content_sha256s) already in the store."""
+def stored_reports(out: str | Path) -> tuple[dict[str, str], set[str]]:
+    """({report_id: content_sha256}, content_sha256s) already in the store."""
     from store.read import read_dataset
 
     if not (Path(out) / "reports").exists():
-        return set(), set()
+        return {}, set()
     df = read_dataset(out, "reports")
-    return set(df["report_id"]), set(df["content_sha256"])
+    return dict(zip(df["report_id"], df["content_sha256"], strict=True)), set(df["content_sha256"])
 
 
 def store_outcomes(out: str | Path, outcomes: list[PortalOutcome], portals: dict[str, Portal],
@@ -138,10 +136,13 @@ def store_outcomes(out: str | Path, outcomes: list[PortalOutcome], portals: dict
             summary.portals_ok += 1
         summary.reports_unchanged += o.unchanged
         for p in o.parsed:
-            if p.report["report_id"] in known:
-                summary.reports_changed += 1
-            else:
+            before = known.get(p.report["report_id"])
+            if before is None:
                 summary.reports_new += 1
+            elif before != p.report["content_sha256"]:
+                summary.reports_changed += 1
+            else:  # the same bytes found again (e.g. at a new URL)
+                summary.reports_unchanged += 1
             summary.checks_failed += p.report["checks_failed"]
         for row in o.log:
             summary.outcomes[row["outcome"]] = summary.outcomes.get(row["outcome"], 0) + 1
@@ -153,7 +154,7 @@ def store_outcomes(out: str | Path, outcomes: list[PortalOutcome], portals: dict
 def write_fetch_log(out: str | Path, outcomes: list[PortalOutcome], portals: dict[str, Portal]) -> None:
     """fetch_log rows, partitioned by the year of the fetch and the portal's province."""
     batches: dict[tuple[int, str | None], list[dict]] = {}
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for o in outcomes:
         portal = portals[o.portal_id]
         region = lookup(portal.adcode).province if lookup(portal.adcode) else None

@@ -23,7 +23,7 @@ SLOW_SECONDS = 1.5
 
 @dataclass
 class LoggedRequest:
-    at: float  # time.monotonic()
+    at: float  # time.monotonic() when the request arrived
     method: str
     path: str
     headers: dict[str, str]
@@ -33,14 +33,19 @@ class LoggedRequest:
 class SamplePortal:
     """Start with .start(); .url is the base URL; .stop() when done (also a context manager)."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, fallback_to_free_port: bool = True):
         self.site = build_site()
         self.modified: dict[str, str] = {}
         self.failed_once: set[str] = set()
         self.log: list[LoggedRequest] = []
         self._lock = threading.Lock()
         self._started = formatdate(time.time() - 86400, usegmt=True)
-        self.httpd = ThreadingHTTPServer((host, port), self._handler())
+        try:
+            self.httpd = ThreadingHTTPServer((host, port), self._handler())
+        except OSError:
+            if not fallback_to_free_port:
+                raise
+            self.httpd = ThreadingHTTPServer((host, 0), self._handler())
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
@@ -83,9 +88,10 @@ class SamplePortal:
                 pass
 
             def do_GET(self):  # noqa: N802 (http.server's name)
+                arrived = time.monotonic()
                 status = portal._serve(self)
                 with portal._lock:
-                    portal.log.append(LoggedRequest(time.monotonic(), "GET", self.path,
+                    portal.log.append(LoggedRequest(arrived, "GET", self.path,
                                                     {k.lower(): v for k, v in self.headers.items()}, status))
 
         return Handler

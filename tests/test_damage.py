@@ -3,8 +3,8 @@
 import math
 
 import pytest
-from sample_portal.pages import Report, render
 
+from sample_portal.pages import Report, render
 from transforms.report import parse_report
 
 

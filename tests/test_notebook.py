@@ -5,8 +5,8 @@ import os
 from pathlib import Path
 
 import matplotlib
-from sample_portal.pages import Report, render
 
+from sample_portal.pages import Report, render
 from store.from_reports import write_reports
 from transforms.report import parse_report
 

@@ -15,8 +15,8 @@ import pandas as pd
 import polars as pl
 import pyarrow.dataset as ds
 import pytest
-from sample_portal.pages import Report, render
 
+from sample_portal.pages import Report, render
 from store.from_reports import write_reports
 from store.parquet_store import verify
 from store.read import duckdb_connection, read_dataset
