@@ -35,7 +35,9 @@ class ReportLink:
     year: int | None
 
 
-REPORT_TITLE = re.compile(r"((?:19|20)\d\d|二〇..)\s*年?度?.{0,30}?(?:政府)?(?:信息公开|政务公开)?(?:工作)?(?:年度)?(?:报告|年报)")
+REPORT_TITLE = re.compile(
+    r"((?:19|20)\d\d|二〇..)\s*年?度?.{0,30}?(?:政府)?(?:信息公开|政务公开)?(?:工作)?(?:年度)?(?:报告|年报)"
+)
 DECOY = re.compile(
     r"网站工作年度报表|网站年度报表|年度报表|(?:编制|编写|报送|发布|做好|开展).{0,20}(?:年度报告|年报).{0,10}(?:工作)?的?通知|"
     r"关于.{0,30}(?:年度报告|年报).{0,10}通知|工作要点|报告格式|格式文本|模板|填报说明|统计(?:调查)?制度|解读|图解|评估报告|"
@@ -261,7 +263,9 @@ def attachments(page_links: list[Link]) -> list[Link]:
     return [link for link in page_links if ATTACHMENT.search(urlsplit(link.url).path + "?")]
 
 
-SOFT_404 = re.compile(r"页面不存在|页面未找到|找不到(?:该|您要访问的)?页面|您访问的页面不存在|404\s*Not Found|文章不存在|信息不存在|已删除|已撤销")
+SOFT_404 = re.compile(
+    r"页面不存在|页面未找到|找不到(?:该|您要访问的)?页面|您访问的页面不存在|404\s*Not Found|文章不存在|信息不存在|已删除|已撤销"
+)
 
 
 def is_soft_404(text: str) -> bool:
