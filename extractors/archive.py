@@ -32,7 +32,8 @@ CREATE TABLE IF NOT EXISTS responses (
 CREATE INDEX IF NOT EXISTS responses_url ON responses(url);
 CREATE TABLE IF NOT EXISTS documents (
     url TEXT PRIMARY KEY, portal_id TEXT, kind TEXT, sha256 TEXT NOT NULL, content_type TEXT,
-    etag TEXT, last_modified TEXT, first_fetched_at TEXT NOT NULL, last_checked_at TEXT NOT NULL
+    etag TEXT, last_modified TEXT, first_fetched_at TEXT NOT NULL, last_checked_at TEXT NOT NULL,
+    final_url TEXT NOT NULL  -- differs from url when url redirects there
 );
 """
 
@@ -48,6 +49,7 @@ class Document:
     last_modified: str | None
     first_fetched_at: datetime  # when these bytes were first fetched (a 304 keeps it)
     last_checked_at: datetime
+    final_url: str  # where the URL redirects (itself when it does not)
 
 
 class Archive:
@@ -98,9 +100,9 @@ class Archive:
                                            (url,)).fetchone()
                     first = old[1] if old and old[0] == sha else now
                     self._db.execute(
-                        "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?,?,?)",
+                        "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?,?,?,?)",
                         (url, portal_id, kind, sha, resp.headers.get("content-type"), resp.headers.get("etag"),
-                         resp.headers.get("last-modified"), first, now))
+                         resp.headers.get("last-modified"), first, now, resp.url))
                 elif resp.outcome == "not_modified":
                     self._db.execute("UPDATE documents SET last_checked_at=? WHERE url=?", (now, url))
         return sha
@@ -111,7 +113,7 @@ class Archive:
         if not row:
             return None
         return Document(row[0], row[1], row[2], row[3], row[4], row[5], row[6],
-                        datetime.fromisoformat(row[7]), datetime.fromisoformat(row[8]))
+                        datetime.fromisoformat(row[7]), datetime.fromisoformat(row[8]), row[9])
 
     def documents(self, kind: str | None = None) -> list[Document]:
         with self._lock:

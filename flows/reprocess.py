@@ -31,6 +31,8 @@ def reprocess(out: str | Path, registry: str | Path | None = None, parser_versio
     parsed, failed = [], 0
     try:
         for doc in archive.documents("report"):
+            if doc.final_url != doc.url:  # a redirecting URL: the report is parsed at its final URL
+                continue
             portal = defaults.get(doc.portal_id)
             try:
                 p = parse_report(archive.body(doc.sha256), doc.url, doc.first_fetched_at, content_type=doc.content_type,

@@ -1,0 +1,134 @@
+"""The Prefect flows on the sample portal (prefect_test_harness, once per session)."""
+
+import csv
+import hashlib
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from prefect.testing.utilities import prefect_test_harness
+
+from extractors.crawler import load_registry
+from extractors.http import PoliteSession
+from flows.nightly import backfill, nightly, reprocess_flow
+from sample_portal.server import SamplePortal, registry_rows
+from sample_portal.site import expected_reports
+from store.parquet_store import verify
+from store.read import read_dataset
+from store.schemas import REPORT_DATASETS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def harness():
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture
+def portal():
+    with SamplePortal() as sp:
+        yield sp
+
+
+def registry_file(sp, path: Path, delay: float = 0.02) -> Path:
+    rows = registry_rows(sp.url, delay=delay)
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    return path
+
+
+def datasets_snapshot(out: Path) -> dict[str, str]:
+    return {str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for d in REPORT_DATASETS for p in sorted((out / d).rglob("*.parquet"))}
+
+
+def test_nightly_stores_everything_and_a_rerun_is_a_no_op(harness, portal, tmp_path):
+    reg = registry_file(portal, tmp_path / "portals.csv")
+    out = tmp_path / "out"
+    s1 = nightly(registry=str(reg), out=str(out), since=0)
+    assert (s1.portals_ok, s1.portals_failed, s1.reports_new) == (4, 0, len(expected_reports()))
+    reports = read_dataset(out, "reports")
+    assert len(reports) == len(expected_reports()) and reports.report_id.is_unique
+    log = read_dataset(out, "fetch_log")
+    assert {"robots_disallowed", "off_site", "soft_404", "js_challenge", "not_a_report"} <= set(log.outcome)
+    before = datasets_snapshot(out)
+    n_requests = len(portal.log)
+    s2 = nightly(registry=str(reg), out=str(out), since=0)
+    assert (s2.reports_new, s2.reports_changed, s2.reports_unchanged) == (0, 0, len(expected_reports()))
+    assert datasets_snapshot(out) == before
+    assert not [r for r in portal.log[n_requests:] if r.status == 200]
+    assert verify(out) == []
+
+
+def test_a_changed_report_is_updated(harness, portal, tmp_path):
+    reg = registry_file(portal, tmp_path / "portals.csv")
+    out = tmp_path / "out"
+    nightly(registry=str(reg), out=str(out), since=0)
+    path = "/api/gtx/art/2024.html"
+    old = portal.site[path].body
+    portal.change(path, old.replace(b"<span>0</span>", b"<span>1</span>", 1))
+    s = nightly(registry=str(reg), out=str(out), since=0)
+    assert (s.reports_new, s.reports_changed) == (0, 1)
+    rep = read_dataset(out, "reports")
+    assert len(rep) == len(expected_reports())
+    changed = rep[rep.source_url.str.endswith(path)]
+    assert changed.content_sha256.iloc[0] == hashlib.sha256(portal.site[path].body).hexdigest()
+
+
+def test_backfill_killed_midway_resumes_without_duplicates(harness, portal, tmp_path):
+    reg = registry_file(portal, tmp_path / "portals.csv", delay=0.3)
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "flows.cli", "backfill", "--registry", str(reg), "--out", str(out),
+                             "--since", "2008", "--parallel", "2"], cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    index = out / "_archive" / "index.sqlite"
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if index.exists():
+            try:
+                n = sqlite3.connect(index).execute("SELECT count(*) FROM documents WHERE kind='report'").fetchone()[0]
+            except sqlite3.Error:
+                n = 0
+            if n >= 8:
+                break
+        time.sleep(0.2)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    stored_before = len(read_dataset(out, "reports")) if (out / "reports").exists() else 0
+    assert stored_before < len(expected_reports()), "the kill came too late to test resuming"
+    portals = load_registry(reg)
+    for p in portals:
+        p.delay = 0.02
+    s = backfill(out=str(out), since=2008, portal_list=portals)
+    assert s.portals_failed == 0
+    rep = read_dataset(out, "reports")
+    assert len(rep) == len(expected_reports()) and rep.report_id.is_unique
+    apps = read_dataset(out, "applications")
+    assert not apps.duplicated(["report_id", "outcome", "applicant"]).any()
+    assert verify(out) == []
+
+
+def test_reprocess_from_the_archive_without_network(harness, portal, tmp_path, monkeypatch):
+    reg = registry_file(portal, tmp_path / "portals.csv")
+    out = tmp_path / "out"
+    nightly(registry=str(reg), out=str(out), since=0)
+    before = datasets_snapshot(out)
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("reprocess must not touch the network")
+
+    monkeypatch.setattr(PoliteSession, "_once", no_network)
+    monkeypatch.setattr("requests.Session.request", no_network)
+    result = reprocess_flow(out=str(out), registry=str(reg))
+    assert result["reports"] == len(expected_reports())
+    assert datasets_snapshot(out) == before
+    assert verify(out) == []
