@@ -23,6 +23,7 @@ lint: venv
 bench: venv
 	$(BIN)/python -m benchmarks.parse_bench
 	$(BIN)/python -m benchmarks.store_bench
+	$(BIN)/python -m benchmarks.flow_bench
 
 demo: venv
 	$(BIN)/python -m flows.demo out

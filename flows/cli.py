@@ -165,9 +165,10 @@ def cmd_crawl(args) -> int:
         runner = ThreadPoolTaskRunner(max_workers=args.parallel)
         nightly_flow, backfill_flow = nightly.with_options(task_runner=runner), backfill.with_options(task_runner=runner)
     if args.command == "backfill":
-        summary = backfill_flow(out=args.out, since=args.since, until=args.until, portal_list=portals)
-    else:
-        summary = nightly_flow(out=args.out, since=args.since if args.since is not None else 0, portals=portals)
+        summary = backfill_flow(out=args.out, since=args.since, until=args.until, portal_list=portals, progress=True)
+    else:  # a crawl without --since walks every listing page, as a first crawl of a portal must
+        summary = nightly_flow(out=args.out, since=args.since if args.since is not None else 0, portals=portals,
+                               progress=True)
     _print_summary(summary, args.out)
     return 0 if summary.portals_failed == 0 else 1
 

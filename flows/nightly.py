@@ -7,11 +7,13 @@ done — not Prefect's cache. Every flow also runs from the CLI.
 
 from __future__ import annotations
 
+import sys
 import time
 from datetime import date
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
+from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from extractors.crawler import Portal, load_registry
@@ -47,16 +49,27 @@ def _merge(parts: list[RunSummary], started: float) -> RunSummary:
     return total
 
 
+def _progress_bar(done: int, total: int, reports: int) -> None:
+    """portals done / total and reports parsed, redrawn in place on a terminal."""
+    width = 30
+    filled = width * done // max(total, 1)
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} portals, {reports} reports parsed")
+    if done == total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
 def run_portals(portals: list[Portal], out: str, since: int | None, polite: bool = True,
-                until: int | None = None, progress=None) -> RunSummary:
+                until: int | None = None, progress: bool = False) -> RunSummary:
     """Submit one task per portal to the flow's task runner and gather their summaries."""
     started = time.monotonic()
+    show = progress and sys.stderr.isatty()
     futures = [portal_task.submit(p, out, since, polite, until) for p in portals]
     parts = []
-    for f in futures:
+    for f in as_completed(futures):
         parts.append(f.result())
-        if progress:
-            progress(len(parts), len(futures), parts[-1])
+        if show:
+            _progress_bar(len(parts), len(futures), sum(p.reports_new + p.reports_changed for p in parts))
     summary = _merge(parts, started)
     try:
         create_markdown_artifact(key="nianbao-run-summary", markdown="\n".join(f"- {line}" for line in summary.lines()),
@@ -76,17 +89,18 @@ def _portals(registry: str | None, portals: list[Portal] | None, only: list[str]
 
 @flow(name="nianbao-nightly", task_runner=ThreadPoolTaskRunner(max_workers=DEFAULT_PARALLEL), log_prints=False)
 def nightly(registry: str | None = None, out: str = "out", since: int | None = None, portals: list[Portal] | None = None,
-            polite: bool = True) -> RunSummary:
+            polite: bool = True, progress: bool = False) -> RunSummary:
     """Every enabled portal, incrementally: new and changed reports of recent years (default: the last three)."""
     since = since if since is not None else date.today().year - 3
-    return run_portals(_portals(registry, portals, None), out, since, polite)
+    return run_portals(_portals(registry, portals, None), out, since, polite, progress=progress)
 
 
 @flow(name="nianbao-backfill", task_runner=ThreadPoolTaskRunner(max_workers=DEFAULT_PARALLEL), log_prints=False)
 def backfill(registry: str | None = None, out: str = "out", since: int = 2008, until: int | None = None,
-             portals: list[str] | None = None, portal_list: list[Portal] | None = None, polite: bool = True) -> RunSummary:
+             portals: list[str] | None = None, portal_list: list[Portal] | None = None, polite: bool = True,
+             progress: bool = False) -> RunSummary:
     """Walk listings as deep as ``since`` and store everything not yet stored; rerun after a kill to resume."""
-    return run_portals(_portals(registry, portal_list, portals), out, since, polite, until)
+    return run_portals(_portals(registry, portal_list, portals), out, since, polite, until, progress)
 
 
 @flow(name="nianbao-reprocess", log_prints=False)

@@ -1,3 +1,4 @@
+import csv
 import json
 from pathlib import Path
 
@@ -28,3 +29,24 @@ def options_from_args(args: list[str]) -> dict:
 @pytest.fixture
 def fixtures_dir() -> Path:
     return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def harness():
+    """Prefect's test harness (a temporary API and database), started once per test session."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+def registry_file(sp, path: Path, delay: float = 0.02) -> Path:
+    """A registry CSV pointing at a running sample portal."""
+    from sample_portal.server import registry_rows
+
+    rows = registry_rows(sp.url, delay=delay)
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    return path

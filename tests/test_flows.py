@@ -1,6 +1,5 @@
 """The Prefect flows on the sample portal (prefect_test_harness, once per session)."""
 
-import csv
 import hashlib
 import os
 import signal
@@ -11,12 +10,12 @@ import time
 from pathlib import Path
 
 import pytest
-from prefect.testing.utilities import prefect_test_harness
+from conftest import registry_file
 
 from extractors.crawler import load_registry
 from extractors.http import PoliteSession
 from flows.nightly import backfill, nightly, reprocess_flow
-from sample_portal.server import SamplePortal, registry_rows
+from sample_portal.server import SamplePortal
 from sample_portal.site import expected_reports
 from store.parquet_store import verify
 from store.read import read_dataset
@@ -25,25 +24,10 @@ from store.schemas import REPORT_DATASETS
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(scope="session")
-def harness():
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
-
-
 @pytest.fixture
 def portal():
     with SamplePortal() as sp:
         yield sp
-
-
-def registry_file(sp, path: Path, delay: float = 0.02) -> Path:
-    rows = registry_rows(sp.url, delay=delay)
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
-    return path
 
 
 def datasets_snapshot(out: Path) -> dict[str, str]:

@@ -1,0 +1,27 @@
+"""Scale-out: the nightly flow's portal tasks on a Dask cluster (prefect-dask)."""
+
+import pytest
+from conftest import registry_file
+from dask.distributed import LocalCluster
+from prefect_dask import DaskTaskRunner
+
+from flows.nightly import nightly
+from sample_portal.server import SamplePortal
+from sample_portal.site import expected_reports
+from store.read import read_dataset
+
+
+@pytest.fixture
+def cluster():
+    # Threads, not processes: a process cluster needs an `if __name__ == "__main__"` guard that pytest lacks.
+    with LocalCluster(n_workers=2, threads_per_worker=2, processes=False, dashboard_address=None) as c:
+        yield c
+
+
+def test_nightly_on_a_dask_cluster(harness, cluster, tmp_path):
+    with SamplePortal() as sp:
+        reg = registry_file(sp, tmp_path / "portals.csv")
+        flow = nightly.with_options(task_runner=DaskTaskRunner(address=cluster.scheduler_address))
+        summary = flow(registry=str(reg), out=str(tmp_path / "out"), since=0)
+    assert (summary.portals_ok, summary.reports_new) == (4, len(expected_reports()))
+    assert len(read_dataset(tmp_path / "out", "reports")) == len(expected_reports())
