@@ -35,7 +35,7 @@ def plain(out: str) -> float:
 
         def one(p):
             started = time.monotonic()
-            o = process_portal(p, out, 0, session=make_session(polite=False))
+            o = process_portal(p, f"{out}/_archive", 0, session=make_session(polite=False))
             return store_outcomes(out, [o], {p.id: p}, started)
 
         with ThreadPoolExecutor(4) as pool:

@@ -134,9 +134,9 @@ def _registry_portals(args):
                    delay=args.delay)]
 
 
-def _print_summary(summary, out: str) -> None:
+def _print_summary(summary, out: str, archive: str) -> None:
     print("\n".join(summary.lines()))
-    print(f"\nstore: {out}  (archive: {out}/_archive)")
+    print(f"\nstore: {out}  (raw responses: {archive})")
     print("load it:")
     print(f'  import pandas as pd; apps = pd.read_parquet("{out}/applications")')
     print(f'  nianbao sql "SELECT year, count(*) FROM reports GROUP BY year" --root {out}')
@@ -153,6 +153,7 @@ def cmd_crawl(args) -> int:
         for p in portals:
             p.delay = args.delay
     from flows.nightly import backfill, nightly
+    from flows.pipeline import archive_root
 
     if args.dask_address:
         from prefect_dask import DaskTaskRunner
@@ -164,12 +165,18 @@ def cmd_crawl(args) -> int:
 
         runner = ThreadPoolTaskRunner(max_workers=args.parallel)
         nightly_flow, backfill_flow = nightly.with_options(task_runner=runner), backfill.with_options(task_runner=runner)
+    try:
+        archive = str(archive_root(args.out, args.archive))
+    except ValueError as exc:
+        print(f"nianbao {args.command}: {exc}", file=sys.stderr)
+        return 2
     if args.command == "backfill":
-        summary = backfill_flow(out=args.out, since=args.since, until=args.until, portal_list=portals, progress=True)
+        summary = backfill_flow(out=args.out, since=args.since, until=args.until, portal_list=portals, progress=True,
+                                archive=archive)
     else:  # a crawl without --since walks every listing page, as a first crawl of a portal must
         summary = nightly_flow(out=args.out, since=args.since if args.since is not None else 0, portals=portals,
-                               progress=True)
-    _print_summary(summary, args.out)
+                               progress=True, archive=archive)
+    _print_summary(summary, args.out, archive)
     return 0 if summary.portals_failed == 0 else 1
 
 
@@ -177,8 +184,9 @@ def cmd_reprocess(args) -> int:
     _quiet_prefect()
     from flows.nightly import reprocess_flow
 
-    result = reprocess_flow(out=args.out, registry=args.registry, parser_version=args.parser_version)
-    print(f"reprocessed {result['reports']} report(s) from {args.out}/_archive with parser {result['parser_version']}"
+    result = reprocess_flow(out=args.out, registry=args.registry, parser_version=args.parser_version,
+                            archive=args.archive)
+    print(f"reprocessed {result['reports']} archived report(s) with parser {result['parser_version']}"
           f"{' (skipped: already current)' if result['skipped'] else ''}; {result['failed']} not readable")
     return 0
 
@@ -217,7 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--publisher", help="the portal's default publisher")
         p.add_argument("--adcode", help="the portal's default 6-digit region code")
         p.add_argument("--registry", metavar="FILE", help="a portals CSV (see data/portals.csv)")
-        p.add_argument("--out", required=True, metavar="DIR", help="the store (archive kept in DIR/_archive)")
+        p.add_argument("--out", required=True, metavar="DIR", help="the store: a directory or s3://bucket/prefix")
+        p.add_argument("--archive", metavar="DIR", help="raw responses (default DIR/_archive; required for s3://)")
         p.add_argument("--since", type=int, default=2008 if name == "backfill" else None,
                        help="walk listings back to this report year")
         if name == "backfill":
@@ -229,6 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("reprocess", help="re-parse every archived report with the current parser (no network)")
     p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument("--archive", metavar="DIR", help="raw responses (default DIR/_archive)")
     p.add_argument("--registry", metavar="FILE", help="portal defaults (publisher, adcode) for pages naming none")
     p.add_argument("--parser-version", help="skip when every stored report already has this parser version")
     p.set_defaults(func=cmd_reprocess)

@@ -42,7 +42,7 @@ def main(out: str = "out") -> int:
         downloads = sum(1 for r in portal.log if r.status == 200)
         print(f"\nrequests to the sample portal: {len(portal.log)} ({downloads} full downloads, "
               f"{sum(1 for r in portal.log if r.status == 304)} not modified)")
-    _print_summary(summary, out)
+    _print_summary(summary, out, f"{out}/_archive")
     return 0 if summary.portals_failed == 0 else 1
 
 

@@ -17,20 +17,29 @@ from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from extractors.crawler import Portal, load_registry
-from flows.pipeline import RunSummary, make_session, process_portal, store_outcomes, stored_reports
+from flows.pipeline import (
+    PortalOutcome,
+    RunSummary,
+    archive_root,
+    make_session,
+    process_portal,
+    store_outcomes,
+    stored_reports,
+)
 
 DEFAULT_PARALLEL = 4
 
 
 @task(name="crawl-portal", retries=0)
-def portal_task(portal: Portal, out: str, since: int | None, polite: bool = True,
-                until: int | None = None) -> RunSummary:
-    """Crawl, parse and store one portal; its own session and archive handle, so it runs anywhere."""
-    started = time.monotonic()
-    _, shas = stored_reports(out)
+def portal_task(portal: Portal, archive_dir: str, since: int | None, polite: bool = True, until: int | None = None,
+                stored_shas: set[str] | None = None) -> PortalOutcome:
+    """Crawl and parse one portal with its own session and archive shard, so it runs on any worker.
+
+    It writes no Parquet: the flow run stores each outcome as it arrives, so
+    the store has one writer even when tasks run on many machines.
+    """
     session = make_session(polite, delay=portal.delay if portal.delay is not None else 1.0)
-    outcome = process_portal(portal, out, since, session=session, stored_shas=shas, until=until)
-    return store_outcomes(out, [outcome], {portal.id: portal}, started)
+    return process_portal(portal, archive_dir, since, session=session, stored_shas=stored_shas, until=until)
 
 
 def _merge(parts: list[RunSummary], started: float) -> RunSummary:
@@ -60,14 +69,18 @@ def _progress_bar(done: int, total: int, reports: int) -> None:
 
 
 def run_portals(portals: list[Portal], out: str, since: int | None, polite: bool = True,
-                until: int | None = None, progress: bool = False) -> RunSummary:
-    """Submit one task per portal to the flow's task runner and gather their summaries."""
+                until: int | None = None, progress: bool = False, archive: str | None = None) -> RunSummary:
+    """Submit one task per portal to the flow's task runner; store each outcome as it completes."""
     started = time.monotonic()
     show = progress and sys.stderr.isatty()
-    futures = [portal_task.submit(p, out, since, polite, until) for p in portals]
+    archive_dir = str(archive_root(out, archive))
+    _, shas = stored_reports(out)
+    by_id = {p.id: p for p in portals}
+    futures = [portal_task.submit(p, archive_dir, since, polite, until, shas) for p in portals]
     parts = []
     for f in as_completed(futures):
-        parts.append(f.result())
+        outcome = f.result()
+        parts.append(store_outcomes(out, [outcome], {outcome.portal_id: by_id[outcome.portal_id]}, time.monotonic()))
         if show:
             _progress_bar(len(parts), len(futures), sum(p.reports_new + p.reports_changed for p in parts))
     summary = _merge(parts, started)
@@ -89,23 +102,24 @@ def _portals(registry: str | None, portals: list[Portal] | None, only: list[str]
 
 @flow(name="nianbao-nightly", task_runner=ThreadPoolTaskRunner(max_workers=DEFAULT_PARALLEL), log_prints=False)
 def nightly(registry: str | None = None, out: str = "out", since: int | None = None, portals: list[Portal] | None = None,
-            polite: bool = True, progress: bool = False) -> RunSummary:
+            polite: bool = True, progress: bool = False, archive: str | None = None) -> RunSummary:
     """Every enabled portal, incrementally: new and changed reports of recent years (default: the last three)."""
     since = since if since is not None else date.today().year - 3
-    return run_portals(_portals(registry, portals, None), out, since, polite, progress=progress)
+    return run_portals(_portals(registry, portals, None), out, since, polite, progress=progress, archive=archive)
 
 
 @flow(name="nianbao-backfill", task_runner=ThreadPoolTaskRunner(max_workers=DEFAULT_PARALLEL), log_prints=False)
 def backfill(registry: str | None = None, out: str = "out", since: int = 2008, until: int | None = None,
              portals: list[str] | None = None, portal_list: list[Portal] | None = None, polite: bool = True,
-             progress: bool = False) -> RunSummary:
+             progress: bool = False, archive: str | None = None) -> RunSummary:
     """Walk listings as deep as ``since`` and store everything not yet stored; rerun after a kill to resume."""
-    return run_portals(_portals(registry, portal_list, portals), out, since, polite, until, progress)
+    return run_portals(_portals(registry, portal_list, portals), out, since, polite, until, progress, archive)
 
 
 @flow(name="nianbao-reprocess", log_prints=False)
-def reprocess_flow(out: str = "out", registry: str | None = None, parser_version: str | None = None) -> dict:
+def reprocess_flow(out: str = "out", registry: str | None = None, parser_version: str | None = None,
+                   archive: str | None = None) -> dict:
     """Re-parse every archived report with the current parser (no network) and rewrite the datasets."""
     from flows.reprocess import reprocess
 
-    return reprocess(out, registry, parser_version)
+    return reprocess(out, registry, parser_version, archive)

@@ -19,12 +19,30 @@ from extractors.crawler import CrawlResult, Portal, crawl_portal
 from extractors.http import PoliteSession
 from extractors.page import NotAReportError
 from store.from_reports import write_reports
+from store.fs import is_uri
 from store.parquet_store import upsert
 from store.schemas import SCHEMAS
 from transforms.regions import lookup
 from transforms.report import ParsedReport, parse_report
 
 ARCHIVE_DIR = "_archive"  # beside the datasets; readers skip names starting with "_"
+
+
+def archive_root(out: str | Path, archive: str | Path | None = None) -> Path:
+    """Where raw responses are kept: --archive, or <out>/_archive for a local store.
+
+    The archive is sharded per portal (<root>/<portal id>/), so portal tasks
+    running at once, on one machine or several, never share an index.
+    """
+    if archive:
+        return Path(archive)
+    if is_uri(out):
+        raise ValueError(f"{out} is an object store: give --archive DIR for the raw responses (a local or shared disk)")
+    return Path(out) / ARCHIVE_DIR
+
+
+def portal_archive(root: str | Path, portal_id: str) -> Archive:
+    return Archive(Path(root) / portal_id)
 
 
 @dataclass
@@ -61,8 +79,8 @@ def make_session(polite: bool = True, delay: float = 1.0) -> PoliteSession:
     return PoliteSession(delay=delay if polite else 0.0, backoff=1.0 if polite else 0.05)
 
 
-def process_portal(portal: Portal, out: str | Path, since: int | None = None, session: PoliteSession | None = None,
-                   archive: Archive | None = None, stored_shas: set[str] | None = None,
+def process_portal(portal: Portal, archive_dir: str | Path, since: int | None = None,
+                   session: PoliteSession | None = None, stored_shas: set[str] | None = None,
                    until: int | None = None) -> PortalOutcome:
     """Crawl one portal incrementally and parse what is new or changed. Never raises.
 
@@ -71,8 +89,7 @@ def process_portal(portal: Portal, out: str | Path, since: int | None = None, se
     resumes where it stopped.
     """
     result = PortalOutcome(portal.id)
-    own_archive = archive is None
-    archive = archive or Archive(Path(out) / ARCHIVE_DIR)
+    archive = portal_archive(archive_dir, portal.id)
     session = session or make_session()
     try:
         crawl: CrawlResult = crawl_portal(portal, session, archive, since, until)
@@ -100,8 +117,7 @@ def process_portal(portal: Portal, out: str | Path, since: int | None = None, se
     except Exception as exc:
         result.error = f"{type(exc).__name__}: {exc}"
     finally:
-        if own_archive:
-            archive.close()
+        archive.close()
     return result
 
 
@@ -114,8 +130,6 @@ def stored_reports(out: str | Path) -> tuple[dict[str, str], set[str]]:
     """({report_id: content_sha256}, content_sha256s) already in the store."""
     from store.read import read_dataset
 
-    if not (Path(out) / "reports").exists():
-        return {}, set()
     df = read_dataset(out, "reports")
     return dict(zip(df["report_id"], df["content_sha256"], strict=True)), set(df["content_sha256"])
 

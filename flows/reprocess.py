@@ -8,27 +8,35 @@ fetch log and the archive are left as they are.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from extractors.archive import Archive
 from extractors.crawler import load_registry
 from extractors.page import NotAReportError
-from flows.pipeline import ARCHIVE_DIR
+from flows.pipeline import archive_root
 from store.from_reports import write_reports
-from store.parquet_store import store_lock
+from store.fs import storage
 from store.schemas import REPORT_DATASETS
 from transforms.report import PARSER_VERSION, parse_report
 
 
-def reprocess(out: str | Path, registry: str | Path | None = None, parser_version: str | None = None) -> dict:
-    """Returns {"reports": n, "failed": n, "skipped": bool}."""
-    out = Path(out)
+def reprocess(out: str, registry: str | Path | None = None, parser_version: str | None = None,
+              archive: str | Path | None = None) -> dict:
+    """Returns {"reports": n, "failed": n, "skipped": bool, "parser_version": v}."""
+    out = str(out)
     if parser_version is not None and parser_version == _stored_version(out):
         return {"reports": 0, "failed": 0, "skipped": True, "parser_version": parser_version}
     defaults = {p.id: p for p in load_registry(registry)} if registry else {}
-    archive = Archive(out / ARCHIVE_DIR)
     parsed, failed = [], 0
+    for shard in sorted(p.parent for p in archive_root(out, archive).glob("*/index.sqlite")):
+        failed += _parse_shard(Archive(shard), defaults, parsed)
+    _swap_in(out, parsed)
+    return {"reports": len(parsed), "failed": failed, "skipped": False, "parser_version": PARSER_VERSION}
+
+
+def _parse_shard(archive: Archive, defaults: dict, parsed: list) -> int:
+    """Parse a shard's reports into ``parsed``; returns how many could not be read."""
+    failed = 0
     try:
         for doc in archive.documents("report"):
             if doc.final_url != doc.url:  # a redirecting URL: the report is parsed at its final URL
@@ -47,26 +55,26 @@ def reprocess(out: str | Path, registry: str | Path | None = None, parser_versio
             parsed.append(p)
     finally:
         archive.close()
-    scratch = out / ".reprocess"
-    shutil.rmtree(scratch, ignore_errors=True)
+    return failed
+
+
+def _swap_in(out: str, parsed: list) -> None:
+    """Build the report datasets in a scratch area of the store, then move each into place."""
+    store = storage(out)
+    scratch = ".reprocess"
+    store.delete_dir(scratch)
     if parsed:
-        write_reports(scratch, parsed)
-    with store_lock(out):
+        write_reports(f"{out.rstrip('/')}/{scratch}", parsed)
+    with store.lock():
         for dataset in REPORT_DATASETS:
-            old, new = out / dataset, scratch / dataset
-            if old.exists():
-                old.rename(out / f".old-{dataset}")
-            if new.exists():
-                new.rename(old)
-            shutil.rmtree(out / f".old-{dataset}", ignore_errors=True)
-    shutil.rmtree(scratch, ignore_errors=True)
-    return {"reports": len(parsed), "failed": failed, "skipped": False, "parser_version": PARSER_VERSION}
+            store.move_dir(dataset, f".old-{dataset}")
+            store.move_dir(f"{scratch}/{dataset}", dataset)
+            store.delete_dir(f".old-{dataset}")
+    store.delete_dir(scratch)
 
 
-def _stored_version(out: Path) -> str | None:
+def _stored_version(out: str) -> str | None:
     from store.read import read_dataset
 
-    if not (out / "reports").exists():
-        return None
     versions = set(read_dataset(out, "reports")["parser_version"])
     return versions.pop() if len(versions) == 1 else None

@@ -12,11 +12,8 @@ the same input gives byte-identical files and a rerun changes nothing.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Iterable
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -26,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from store.fs import storage
 from store.schemas import (
     DATASETS,
     DICTIONARY_COLUMNS,
@@ -43,28 +41,15 @@ class StoreError(RuntimeError):
     """The store cannot be written or does not match its manifest."""
 
 
-def partition_dir(root: Path, dataset: str, year: int, region: str | None) -> Path:
-    return root / dataset / f"year={int(year)}" / f"region={region or UNKNOWN_REGION}"
+def partition_rel(dataset: str, year: int, region: str | None) -> str:
+    return f"{dataset}/year={int(year)}/region={region or UNKNOWN_REGION}/{PART}"
 
 
 @contextmanager
-def store_lock(root: Path):
+def store_lock(root: str | Path):
     """One writer at a time per store (other writers wait)."""
-    root.mkdir(parents=True, exist_ok=True)
-    with open(root / ".lock", "a+") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    with storage(root).lock():
+        yield
 
 
 def _file_bytes(table: pa.Table, dataset: str) -> bytes:
@@ -79,47 +64,25 @@ def _file_bytes(table: pa.Table, dataset: str) -> bytes:
     return sink.getvalue().to_pybytes()
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".partial")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-        _fsync_dir(path.parent)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def read_partition(path: Path, dataset: str) -> pa.Table:
-    if not path.exists():
+def read_partition(store, rel: str, dataset: str) -> pa.Table:
+    data = store.read(rel)
+    if data is None:
         return SCHEMAS[dataset].empty_table()
-    return pq.read_table(path, schema=SCHEMAS[dataset])
+    return pq.read_table(pa.BufferReader(data), schema=SCHEMAS[dataset])
 
 
-def load_manifest(root: Path, dataset: str) -> dict:
-    p = root / dataset / MANIFEST
-    if p.exists():
-        return json.loads(p.read_text(encoding="utf-8"))
+def load_manifest(root: str | Path, dataset: str) -> dict:
+    data = storage(root).read(f"{dataset}/{MANIFEST}")
+    if data:
+        return json.loads(data)
     return {"dataset": dataset, "schema_version": SCHEMA_VERSION, "partitions": {}}
 
 
-def _save_manifest(root: Path, dataset: str, manifest: dict) -> None:
+def _save_manifest(store, dataset: str, manifest: dict) -> None:
     manifest["updated_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     manifest["rows"] = sum(p["rows"] for p in manifest["partitions"].values())
     data = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
-    p = root / dataset / MANIFEST
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=".tmp-")
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, p)
+    store.write(f"{dataset}/{MANIFEST}", data)
 
 
 def upsert(root: str | Path, dataset: str, batches: dict[tuple[int, str | None], pa.Table],
@@ -131,67 +94,63 @@ def upsert(root: str | Path, dataset: str, batches: dict[tuple[int, str | None],
     replaces all its rows, even those the new parse no longer produces.
     Returns {"written": n_files, "unchanged": n_files}.
     """
-    root = Path(root)
     if dataset not in DATASETS:
         raise StoreError(f"unknown dataset {dataset!r}")
+    store = storage(root)
     stats = {"written": 0, "unchanged": 0}
-    with store_lock(root):
+    with store.lock():
         manifest = load_manifest(root, dataset)
         changed = False
         for (year, region), new in sorted(batches.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
-            path = partition_dir(root, dataset, year, region) / PART
-            old = read_partition(path, dataset)
+            path = partition_rel(dataset, year, region)
+            old = read_partition(store, path, dataset)
             ids = set(replace_ids[(year, region)]) if replace_ids is not None else \
                 set(new.column("report_id").to_pylist())
             keep = old.filter(pc.invert(pc.is_in(old.column("report_id"), pa.array(sorted(ids), pa.string()))))
             merged = pa.concat_tables([keep, new.select(SCHEMAS[dataset].names).cast(SCHEMAS[dataset])])
-            if merged.num_rows == 0 and not path.exists():
+            if merged.num_rows == 0 and old.num_rows == 0:
                 continue
             data = _file_bytes(merged, dataset)
             digest = hashlib.sha256(data).hexdigest()
-            rel = str(path.relative_to(root / dataset))
+            rel = path.split("/", 1)[1]
             entry = manifest["partitions"].get(rel)
-            if entry and entry["sha256"] == digest and path.exists():
+            if entry and entry["sha256"] == digest and store.exists(path):
                 stats["unchanged"] += 1
                 continue
-            _atomic_write(path, data)
+            store.write(path, data)
             manifest["partitions"][rel] = {"rows": merged.num_rows, "sha256": digest, "bytes": len(data)}
             stats["written"] += 1
             changed = True
         if changed:
-            _save_manifest(root, dataset, manifest)
+            _save_manifest(store, dataset, manifest)
     return stats
 
 
 def verify(root: str | Path) -> list[str]:
     """Problems found comparing files with the manifests (empty when the store is sound)."""
-    root = Path(root)
+    store = storage(root)
     problems = []
     for dataset in DATASETS:
-        base = root / dataset
-        if not base.exists():
-            continue
         manifest = load_manifest(root, dataset)
         listed = set(manifest["partitions"])
-        on_disk = {str(p.relative_to(base)) for p in base.glob(f"year=*/region=*/{PART}")}
+        on_disk = {rel.split("/", 1)[1] for rel in store.glob(f"{dataset}/year=*/region=*/{PART}")}
         for rel in sorted(on_disk - listed):
             problems.append(f"{dataset}/{rel}: file not in the manifest")
         for rel in sorted(listed - on_disk):
             problems.append(f"{dataset}/{rel}: in the manifest but missing")
         for rel in sorted(listed & on_disk):
             entry = manifest["partitions"][rel]
-            data = (base / rel).read_bytes()
+            data = store.read(f"{dataset}/{rel}") or b""
             if hashlib.sha256(data).hexdigest() != entry["sha256"]:
                 problems.append(f"{dataset}/{rel}: content differs from the manifest")
                 continue
-            meta = pq.read_metadata(base / rel)
-            if meta.num_rows != entry["rows"]:
-                problems.append(f"{dataset}/{rel}: {meta.num_rows} rows, manifest says {entry['rows']}")
+            rows = pq.read_metadata(pa.BufferReader(data)).num_rows
+            if rows != entry["rows"]:
+                problems.append(f"{dataset}/{rel}: {rows} rows, manifest says {entry['rows']}")
     return problems
 
 
 def datasets_summary(root: str | Path) -> list[dict]:
-    root = Path(root)
     out = []
     for dataset in DATASETS:
         m = load_manifest(root, dataset)

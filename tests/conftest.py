@@ -1,5 +1,6 @@
 import csv
 import json
+import socket
 from pathlib import Path
 
 import pytest
@@ -50,3 +51,23 @@ def registry_file(sp, path: Path, delay: float = 0.02) -> Path:
         w.writeheader()
         w.writerows(rows)
     return path
+
+
+@pytest.fixture
+def s3(monkeypatch):
+    """An S3 bucket on a local moto server; yields the store root URI."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    for k, v in {"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+                 "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(k, v)
+    boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").create_bucket(Bucket="nianbao")
+    yield "s3://nianbao/store"
+    server.stop()

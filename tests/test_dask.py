@@ -8,6 +8,7 @@ from prefect_dask import DaskTaskRunner
 from flows.nightly import nightly
 from sample_portal.server import SamplePortal
 from sample_portal.site import expected_reports
+from store.parquet_store import verify
 from store.read import read_dataset
 
 
@@ -18,10 +19,12 @@ def cluster():
         yield c
 
 
-def test_nightly_on_a_dask_cluster(harness, cluster, tmp_path):
+def test_nightly_on_a_dask_cluster_into_an_object_store(harness, cluster, s3, tmp_path):
     with SamplePortal() as sp:
         reg = registry_file(sp, tmp_path / "portals.csv")
         flow = nightly.with_options(task_runner=DaskTaskRunner(address=cluster.scheduler_address))
-        summary = flow(registry=str(reg), out=str(tmp_path / "out"), since=0)
+        summary = flow(registry=str(reg), out=s3, since=0, archive=str(tmp_path / "archive"))
     assert (summary.portals_ok, summary.reports_new) == (4, len(expected_reports()))
-    assert len(read_dataset(tmp_path / "out", "reports")) == len(expected_reports())
+    assert len(read_dataset(s3, "reports")) == len(expected_reports())
+    assert verify(s3) == []
+    assert sorted(p.name for p in (tmp_path / "archive").iterdir()) == ["ganzhou", "gaotai", "shandan", "zhangye"]

@@ -74,16 +74,16 @@ def test_backfill_killed_midway_resumes_without_duplicates(harness, portal, tmp_
     proc = subprocess.Popen([sys.executable, "-m", "flows.cli", "backfill", "--registry", str(reg), "--out", str(out),
                              "--since", "2008", "--parallel", "2"], cwd=ROOT, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
-    index = out / "_archive" / "index.sqlite"
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
-        if index.exists():
+        n = 0
+        for index in (out / "_archive").glob("*/index.sqlite"):  # one archive shard per portal
             try:
-                n = sqlite3.connect(index).execute("SELECT count(*) FROM documents WHERE kind='report'").fetchone()[0]
+                n += sqlite3.connect(index).execute("SELECT count(*) FROM documents WHERE kind='report'").fetchone()[0]
             except sqlite3.Error:
-                n = 0
-            if n >= 8:
-                break
+                pass
+        if n >= 8:
+            break
         time.sleep(0.2)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
