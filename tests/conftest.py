@@ -1,6 +1,7 @@
 import csv
 import json
 import socket
+import uuid
 from pathlib import Path
 
 import pytest
@@ -68,6 +69,7 @@ def s3(monkeypatch):
     for k, v in {"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
                  "AWS_DEFAULT_REGION": "us-east-1"}.items():
         monkeypatch.setenv(k, v)
-    boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").create_bucket(Bucket="nianbao")
-    yield "s3://nianbao/store"
+    bucket = f"nianbao-{uuid.uuid4().hex[:12]}"  # moto keeps buckets for the whole process: one per test
+    boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").create_bucket(Bucket=bucket)
+    yield f"s3://{bucket}/store"
     server.stop()
