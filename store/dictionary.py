@@ -6,6 +6,7 @@ import csv
 from pathlib import Path
 
 from store.schemas import PARTITION_KEYS, SCHEMAS
+from transforms.series import SERIES_MAP
 from transforms.vocabulary import vocabulary
 
 MEANINGS = Path(__file__).resolve().parent.parent / "transforms" / "code_meanings.csv"
@@ -36,6 +37,18 @@ def render() -> str:
         m = meanings[(r["table"], r["dimension"], r["code"])]
         lines.append(f"| {r['table']} | {r['dimension']} | `{r['code']}` | {r['label_zh']} | {m['meaning_en']} | "
                      f"{m['unit']} | {r['formats']} |")
+    lines += ["", "## The series dataset: one series across eras", "",
+              "`series` has one row per report and metric for the metrics every era states, so 2008-2024 can be",
+              "drawn in one query (`SELECT year, sum(value) FROM series WHERE metric = 'granted' GROUP BY year`).",
+              "Modern reports (eras 2019 and 2021) sum table cells, using each row's 总计 column (the six applicant",
+              "columns summed where 总计 is missing or left blank); legacy reports give their own figure.", "",
+              "| metric | 2019 / 2021 cells | legacy metric | note |", "|---|---|---|---|"]
+    for metric, (dataset, cells, legacy_metric, note) in SERIES_MAP.items():
+        lines.append(f"| `{metric}` | {dataset}: {' + '.join(cells)} | {legacy_metric or '—'} | {note} |")
+    lines += ["", "Where eras are not comparable: legacy reports counted requests, answers and refusals in their",
+              "own ways (some count 答复 by outcome, some include consultations; 不予公开 often includes what the",
+              "2019 format calls 无法提供 and 不予处理); `carried_over`, `unavailable` and `not_processed` exist only",
+              "from 2019. `source` says which cells or legacy metric each row came from."]
     return "\n".join(lines) + "\n"
 
 

@@ -25,6 +25,8 @@ def rows_of(parsed, dataset: str) -> list[dict]:
     if dataset == "reports":
         return [rep]
     key = {"report_id": rep["report_id"], "adcode": rep["adcode"]}
+    if dataset == "series":
+        key["era"] = rep["era"]
     return [{**key, **row} for row in getattr(parsed, dataset)]
 
 

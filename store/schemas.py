@@ -32,6 +32,7 @@ SCHEMAS: dict[str, pa.Schema] = {
     "sections": pa.schema(_KEY + [("section_no", pa.int16()), ("heading", _S), ("text", _S)]),
     "checks": pa.schema(_KEY + [("check", _S), ("subject", _S), ("expected", pa.float64()), ("actual", pa.float64()),
                                 ("passed", pa.bool_())]),
+    "series": pa.schema(_KEY + [("metric", _S), ("value", pa.float64()), ("source", _S), ("era", _S)]),
     "fetch_log": pa.schema(_KEY + [
         ("portal_id", _S), ("url", _S), ("kind", _S), ("outcome", _S), ("status", pa.int16()),
         ("fetched_at", pa.timestamp("us", tz="UTC")), ("content_sha256", _S), ("bytes", pa.int64()),
@@ -48,6 +49,7 @@ SORT_KEYS: dict[str, list[str]] = {
     "legacy_metrics": ["report_id", "metric"],
     "sections": ["report_id", "section_no"],
     "checks": ["report_id", "check", "subject"],
+    "series": ["report_id", "metric"],
     "fetch_log": ["portal_id", "url", "fetched_at"],
 }
 

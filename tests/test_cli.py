@@ -17,7 +17,7 @@ def test_parse_json_contract_shape():
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     assert set(out) == {"report", "active_disclosure", "applications", "reviews_litigation", "legacy_metrics",
-                        "sections", "checks", "warnings"}
+                        "sections", "checks", "series", "warnings"}
     rep = out["report"]
     assert rep["year"] == 2020 and rep["era"] == "2019" and rep["adcode"] == "620700"
     assert rep["spam_suspected"] is True

@@ -8,6 +8,7 @@ table and the narrative disagree, the table wins and a warning says so.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from transforms.normalize import label as norm_label
 from transforms.normalize import norm
@@ -73,62 +74,86 @@ def read_legacy_table(grid) -> list[dict]:
     return out
 
 
-_SKIP = re.compile(r"累计|历年|以来|同比|上年|去年|比例|占[^，。,]{0,6}%")
-_PATTERNS: list[tuple[str, re.Pattern]] = [
-    ("proactive_items", re.compile(
-        r"(?:新增|共|全年|累计)?主动公开(?:各类|了)?(?:政府)?信息(?:共计|共|达到?|总数)?(?:为)?" + NUM + r"[条件项]")),
-    ("applications_received", re.compile(
-        r"(?:受理|收到|接到|接收)(?:各类|了)?(?:政府)?(?:信息)?(?:公开)?申请(?:共计|共|总数)?(?:为)?" + NUM + r"[件条个宗次]")),
-    ("applications_received", re.compile(r"共(?:受理|收到|接到)[^，。；,;]{0,12}?申请" + NUM + r"[件条个宗次]")),
-    ("applications_answered", re.compile(r"(?:已|全部)?(?:答复|办结|处理)(?:了)?(?:申请)?(?:共计|共)?" + NUM + r"[件条个宗次]")),
-    ("granted", re.compile(r"(?<!部分)(?<!不)同意公开(?:的)?(?:有|为|共)?" + NUM + r"[件条个宗次]")),
-    ("partially_granted", re.compile(r"(?:同意)?部分公开(?:的)?(?:有|为|共)?" + NUM + r"[件条个宗次]")),
-    ("withheld", re.compile(r"(?:不予公开|不同意公开)(?:的)?(?:有|为|共)?" + NUM + r"[件条个宗次]")),
-    ("fees_yuan", re.compile(r"收取[^，。；,;]{0,12}?费(?:用)?(?:共计|共|合计)?" + NUM + r"元")),
-    ("administrative_reviews", re.compile(r"行政复议(?:案件|申请)?(?:共|共计)?(?:为)?" + NUM + r"[件起宗次个]")),
-    ("lawsuits", re.compile(r"行政诉讼(?:案件)?(?:共|共计)?(?:为)?" + NUM + r"[件起宗次个]")),
-    ("consultations", re.compile(r"咨询[^，。；,;]{0,16}?" + NUM + r"(?:人次|次|件|人)")),
-    ("consultations", re.compile(NUM + r"(?:人次)[^，。；,;]{0,24}?咨询")),
-]
-_ZERO = [
-    ("applications_received", re.compile(r"(?:未|没有)(?:收到|受理|接到|发生)[^，。；,;]{0,20}申请")),
-    ("fees_yuan", re.compile(r"未收取任何(?:费用|费)")),
-    ("administrative_reviews", re.compile(r"(?:未|没有)(?:发生|产生|收到|出现|接到)[^。；;]{0,24}行政复议")),
-    ("lawsuits", re.compile(r"(?:未|没有)(?:发生|产生|收到|出现|接到)[^。；;]{0,30}行政诉讼")),
-]
+_SKIP = re.compile(r"累计|历年|以来|同比|上年|去年|上一年|比例|占[^，。,]{0,6}%")
+_UNIT = r"(?:余|多)?[件条个宗次份项篇起]"
+_NOT_DISCLOSURE = re.compile(r"投诉|热线|12345|便民服务|信访")  # hotline and complaint figures
 
 
+@dataclass(frozen=True)
+class Phrase:
+    """One way reports state a figure: the pattern, and words that must (not) be near it."""
+
+    metric: str
+    pattern: re.Pattern
+    forbid: re.Pattern | None = None  # words in the matched span that make it another figure
+    needs: re.Pattern | None = None  # words the sentence must contain
+    not_after_qizhong: bool = False  # a sub-unit's figure ("其中，各乡镇…") when the total is stated
+
+
+PHRASES = [
+    Phrase("proactive_items", re.compile(
+        r"主动公开(?:了)?(?:各类|各种|各项)?(?:政府)?(?:信息|文件)(?:共计|共|总计|合计|达到?|总数|数量)?(?:为|达)?约?"
+        + NUM + _UNIT), not_after_qizhong=True),
+    Phrase("applications_received", re.compile(
+        r"(?:受理|收到|接到|接收)(?:了)?[^，。；,;:：]{0,24}?申请(?:共计|共|总计|合计|总数)?(?:为)?" + NUM + _UNIT),
+        forbid=re.compile(r"复议|诉讼|审批|许可|信访|举报|投诉|咨询"), not_after_qizhong=True),
+    Phrase("applications_received", re.compile(r"信息公开申请(?:共计|共|总计|合计|总数)?(?:为)?" + NUM + _UNIT),
+           forbid=re.compile(r"复议|诉讼")),
+    Phrase("applications_answered", re.compile(
+        r"(?:已|均已|全部|共)?(?:答复|办结|回复)(?:了)?(?:申请)?(?:共计|共)?" + NUM + _UNIT),
+        needs=re.compile(r"申请"), forbid=re.compile(r"审批|信访|投诉|举报|热线|12345")),
+    Phrase("granted", re.compile(r"(?<!部分)(?<!不)(?:同意|予以|准予)公开(?:的|答复)?(?:有|为|共|达)?" + NUM + _UNIT)),
+    Phrase("partially_granted", re.compile(r"(?:同意|予以)?部分公开(?:的|答复)?(?:有|为|共)?" + NUM + _UNIT)),
+    Phrase("withheld", re.compile(r"(?:不予公开|不同意公开|不予以公开)(?:的|答复)?(?:有|为|共)?" + NUM + _UNIT)),
+    Phrase("fees_yuan", re.compile(r"收取[^，。；,;]{0,12}?费(?:用)?(?:共计|共|合计|总计)?(?:为)?" + NUM + r"元")),
+    Phrase("administrative_reviews", re.compile(r"行政复议(?:案件|申请)?(?:共计|共)?(?:为)?" + NUM + _UNIT)),
+    Phrase("lawsuits", re.compile(r"行政诉讼(?:案件)?(?:共计|共)?(?:为)?" + NUM + _UNIT)),
+    Phrase("consultations", re.compile(r"咨询[^，。；,;]{0,16}?" + NUM + r"(?:余|多)?(?:人次|次|件|人)"),
+           forbid=_NOT_DISCLOSURE),
+    Phrase("consultations", re.compile(NUM + r"(?:余|多)?人次[^，。；,;]{0,24}?咨询"), forbid=_NOT_DISCLOSURE),
+]
+ZERO_PHRASES = [
+    Phrase("applications_received", re.compile(r"(?:未|没有|无)(?:收到|受理|接到|发生|接收)[^，。；,;]{0,20}申请"),
+           forbid=re.compile(r"复议|诉讼")),
+    Phrase("fees_yuan", re.compile(r"(?:未|没有|不)收取任何(?:费用|费)")),
+    Phrase("administrative_reviews", re.compile(r"(?:未|没有|无)(?:发生|产生|收到|出现|接到)[^。；;]{0,24}行政复议")),
+    Phrase("lawsuits", re.compile(r"(?:未|没有|无)(?:发生|产生|收到|出现|接到)[^。；;]{0,30}行政诉讼")),
+]
 _MAY_STATE = re.compile(r"(?:公开|申请|复议|诉讼|咨询|费)")
+
+
+def _other_year(sentence: str, year: int | None) -> bool:
+    """A sentence about another year (and not also about this one) states no figure of this report."""
+    if not year:
+        return False
+    years = {int(y) for y in re.findall(r"((?:19|20)\d\d)年", sentence)}
+    return bool(years) and year not in years
 
 
 def read_narrative(body: str, year: int | None) -> list[dict]:
     out: dict[str, dict] = {}
     for sentence in re.split(r"(?<=[。；;！!])|\n", norm(body)):
-        if not sentence or not _MAY_STATE.search(sentence):
+        if not sentence or not _MAY_STATE.search(sentence) or _other_year(sentence, year):
             continue
-        other_year = year and any(int(y) != year for y in re.findall(r"(20\d\d)年", sentence)) \
-            and str(year) + "年" not in sentence
-        if other_year:
-            continue
-        for code, rx in _PATTERNS:
-            if code in out:
+        for ph in PHRASES:
+            if ph.metric in out or (ph.needs and not ph.needs.search(sentence)):
                 continue
-            m = rx.search(sentence)
-            if code == "applications_answered" and (not m or "申请" not in sentence or "审批" in sentence):
-                continue
-            if code == "consultations" and not re.search(r"信息|公开", sentence):
-                continue
-            if not m or _SKIP.search(sentence[max(0, m.start() - 12):m.end()]):
-                continue
-            after = sentence[m.end():m.end() + 2]
-            if after.startswith("%"):
-                continue
-            value = cn_number(m.group(1))
-            if value is not None:
-                out[code] = _metric(code, "", sentence.strip(), value, "narrative")
-        for code, rx in _ZERO:
-            if code not in out and rx.search(sentence):
-                out[code] = _metric(code, "", sentence.strip(), 0.0, "narrative")
+            for m in ph.pattern.finditer(sentence):
+                if ph.forbid and ph.forbid.search(m.group(0)):
+                    continue
+                if _SKIP.search(sentence[max(0, m.start() - 12):m.end()]) or sentence[m.end():].startswith("%"):
+                    continue
+                if ph.not_after_qizhong and "其中" in sentence[:m.start()]:
+                    continue
+                value = cn_number(m.group(1))
+                if value is not None:
+                    out[ph.metric] = _metric(ph.metric, "", sentence.strip(), value, "narrative")
+                    break
+        for ph in ZERO_PHRASES:
+            if ph.metric not in out:
+                m = ph.pattern.search(sentence)
+                if m and not (ph.forbid and ph.forbid.search(m.group(0))):
+                    out[ph.metric] = _metric(ph.metric, "", sentence.strip(), 0.0, "narrative")
     return list(out.values())
 
 

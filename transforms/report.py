@@ -24,6 +24,7 @@ from transforms.regions import lookup, parents, region_in_name, regions_mentione
 from transforms.reviews import read_reviews
 from transforms.rows import rows_by_section
 from transforms.sections import split_sections
+from transforms.series import series_rows
 
 PARSER_VERSION = "0.1.0"
 MAX_BYTES = 20 * 1024 * 1024
@@ -38,6 +39,7 @@ class ParsedReport:
     legacy_metrics: list[dict] = field(default_factory=list)
     sections: list[dict] = field(default_factory=list)
     checks: list[dict] = field(default_factory=list)
+    series: list[dict] = field(default_factory=list)
 
     @property
     def warnings(self) -> list[str]:
@@ -47,7 +49,7 @@ class ParsedReport:
         return {"report": self.report, "active_disclosure": self.active_disclosure,
                 "applications": self.applications, "reviews_litigation": self.reviews_litigation,
                 "legacy_metrics": self.legacy_metrics, "sections": self.sections, "checks": self.checks,
-                "warnings": self.report["warnings"]}
+                "series": self.series, "warnings": self.report["warnings"]}
 
 
 def report_id(adcode: str | None, publisher: str | None, year: int | None) -> str:
@@ -114,8 +116,6 @@ def parse_report(data: bytes, source_url: str = "", fetched_at: datetime | None 
     province = region.province if region else (code[:2] + "0000" if code else None)
     if spam:
         warnings.append("page carries injected spam: " + ", ".join(spam[:5]))
-    if era == "legacy" and (apps or active):
-        warnings.append("statistics tables found in a legacy-era report")
 
     rid = report_id(code, pub, y)
     checks = run_checks(apps, reviews)
@@ -134,7 +134,8 @@ def parse_report(data: bytes, source_url: str = "", fetched_at: datetime | None 
     }
     if where:
         warnings.insert(0, f"publisher read from the {where}")
-    return ParsedReport(report, active, apps, reviews, legacy, sections, checks)
+    series = series_rows(era, apps, reviews, legacy)
+    return ParsedReport(report, active, apps, reviews, legacy, sections, checks, series)
 
 
 def _era(active: list[dict], apps: list[dict], reviews: list[dict], year: int | None) -> str:
@@ -148,7 +149,7 @@ def _era(active: list[dict], apps: list[dict], reviews: list[dict], year: int | 
         return signal
     if apps or reviews:
         return "2021" if (year or 0) >= 2021 else "2019"
-    return "legacy" if (year is None or year <= 2018) else ("2021" if year >= 2021 else "2019")
+    return "legacy"  # no national-format tables: figures are in the narrative, whatever the year
 
 
 def _reads_like_report(title: str, body: str, sections: list[dict]) -> bool:

@@ -1,0 +1,107 @@
+"""Legacy (2008-2018) figures: phrasings, numerals, zero statements, and figures that must not be taken."""
+
+import pytest
+
+from extractors.tables import Grid
+from transforms.legacy import read_legacy, read_legacy_table, read_narrative
+from transforms.report import parse_report
+
+
+def figures(text: str, year: int = 2012) -> dict[str, float]:
+    return {m["metric"]: m["value"] for m in read_narrative(text, year)}
+
+
+@pytest.mark.parametrize("text,metric,value", [
+    ("2012年，全年共主动公开政府信息3456条。", "proactive_items", 3456),
+    ("我局主动公开各类信息一千二百条。", "proactive_items", 1200),
+    ("新增主动公开政府信息1.25万条。", "proactive_items", 12500),
+    ("全年主动公开文件215件。", "proactive_items", 215),
+    ("共受理政府信息公开申请38件。", "applications_received", 38),
+    ("收到公民、法人和其他组织提出的政府信息公开申请五件。", "applications_received", 5),
+    ("全年受理依申请公开申请共计12件。", "applications_received", 12),
+    ("已答复申请36件。", "applications_answered", 36),
+    ("所有申请均已办结，共办结30件。", "applications_answered", 30),
+    ("其中同意公开20件，同意部分公开3件，不予公开2件。", "granted", 20),
+    ("其中同意公开20件，同意部分公开3件，不予公开2件。", "partially_granted", 3),
+    ("其中同意公开20件，同意部分公开3件，不予公开2件。", "withheld", 2),
+    ("不同意公开的有4件。", "withheld", 4),
+    ("共收取检索、复制费用120元。", "fees_yuan", 120),
+    ("全年共接受公众咨询2070人次。", "consultations", 2070),
+    ("发生政府信息公开行政复议2件，行政诉讼1件。", "administrative_reviews", 2),
+    ("发生政府信息公开行政复议2件，行政诉讼1件。", "lawsuits", 1),
+])
+def test_phrasings(text, metric, value):
+    assert figures(text)[metric] == value
+
+
+@pytest.mark.parametrize("text,metrics", [
+    ("2012年未收到政府信息公开申请。", {"applications_received": 0}),
+    ("全年未收取任何费用。", {"fees_yuan": 0}),
+    ("未发生因政府信息公开引起的行政复议和行政诉讼。", {"administrative_reviews": 0, "lawsuits": 0}),
+    ("本年度没有发生针对本机关的行政复议、行政诉讼案件。", {"administrative_reviews": 0, "lawsuits": 0}),
+])
+def test_statements_of_zero(text, metrics):
+    got = figures(text)
+    assert {k: got[k] for k in metrics} == metrics
+
+
+@pytest.mark.parametrize("text", [
+    "截至2012年底，累计主动公开政府信息12000条。",  # cumulative
+    "2011年共受理政府信息公开申请40件。",  # last year's figure
+    "历年累计受理申请300件。",
+    "其中政策法规类信息占31.5%。",
+    "今年我局共受理审批事项117件，办结171件，办结率100%。",  # approvals, not disclosure requests
+    "收到行政复议申请2件。",  # reviews are not disclosure requests
+    "依托12345热线，共收到咨询投诉件15564件，已办结15042件。",
+    "2013年用于设立公开栏等产生的政府信息公开费用1万元。",  # spending, not fees charged
+    "未收到行政复议申请。",
+])
+def test_figures_not_taken(text):
+    got = figures(text)
+    assert "applications_received" not in got or text.startswith("2012")
+    assert "proactive_items" not in got
+    assert "applications_answered" not in got
+    assert "fees_yuan" not in got
+
+
+def test_sub_unit_figures_after_the_total():
+    got = figures("2012年全区主动公开政府信息2069条。其中，区直各部门主动公开政府信息1592条，各乡镇主动公开政府信息477条。")
+    assert got["proactive_items"] == 2069
+    got = figures("各乡镇主动公开政府信息477条。其中，全区主动公开政府信息2069条。")  # a sub-unit stated first
+    assert got["proactive_items"] == 477  # the first figure stated is taken; no total precedes it
+
+
+def test_traditional_characters():
+    got = figures("我局2010年共主動公開政府信息175條。2010年，未產生針對我局的行政複議與行政訴訟。", 2010)
+    assert got == {"proactive_items": 175, "administrative_reviews": 0, "lawsuits": 0}
+
+
+def test_fujian_table_takes_the_current_year_column():
+    g = Grid([["指标名称", "计量单位", "本年度", "历年累计"],
+              ["主动公开文件数", "条", "2069", "12106"],
+              ["其中：1.政府网站公开数", "条", "2069", "12106"],
+              ["受理依申请公开信息总数", "条", "3", "40"],
+              ["其中：1.同意公开答复数", "条", "2", "30"],
+              ["2.同意部分公开答复数", "条", "1", "5"],
+              ["接受行政诉讼、举报数", "件", "9", "9"],
+              ["行政复议数", "件", "0", "1"],
+              ["行政诉讼数", "件", "0", "0"]])
+    got = {m["metric"]: m["value"] for m in read_legacy_table(g)}
+    assert got == {"proactive_items": 2069, "applications_received": 3, "granted": 2, "partially_granted": 1,
+                   "administrative_reviews": 0, "lawsuits": 0}
+
+
+def test_table_beats_narrative_with_a_warning():
+    from extractors.page import Block
+    g = Grid([["指标名称", "计量单位", "本年度", "历年累计"], ["主动公开文件数", "条", "2069", "12106"]])
+    rows = read_legacy([Block(grid=g)], "2018年全区主动公开政府信息2000条。", 2018)
+    assert rows[0]["value"] == 2069 and "narrative says 2000" in rows[0]["warning"]
+
+
+def test_a_2019_report_in_legacy_form_is_legacy():
+    html = ("<html><body><div><h1>某县2019年政府信息公开工作年度报告</h1><p>一、概述</p><p>2019年，我县主动公开政府信息300条。</p>"
+            "<p>二、依申请公开情况</p><p>2019年共受理政府信息公开申请6件。</p><p>三、行政复议情况</p><p>未发生行政复议和行政诉讼。</p>"
+            "</div></body></html>")
+    p = parse_report(html.encode(), "x")
+    assert p.report["era"] == "legacy" and p.report["year"] == 2019
+    assert {m["metric"]: m["value"] for m in p.legacy_metrics}["proactive_items"] == 300
