@@ -99,7 +99,8 @@ def test_table_beats_narrative_with_a_warning():
 
 
 def test_a_2019_report_in_legacy_form_is_legacy():
-    html = ("<html><body><div><h1>某县2019年政府信息公开工作年度报告</h1><p>一、概述</p><p>2019年，我县主动公开政府信息300条。</p>"
+    html = ("<html><body><div><h1>某县2019年政府信息公开工作年度报告</h1><p>一、概述</p>"
+            "<p>2019年，我县主动公开政府信息300条。</p>"
             "<p>二、依申请公开情况</p><p>2019年共受理政府信息公开申请6件。</p><p>三、行政复议情况</p><p>未发生行政复议和行政诉讼。</p>"
             "</div></body></html>")
     p = parse_report(html.encode(), "x")
