@@ -166,6 +166,10 @@ class PoliteSession:
         elif resp.outcome in ("http_5xx", "timeout", "error"):
             # robots.txt unreachable: be safe and treat the site as closed for this run.
             parser = Protego.parse("User-agent: *\nDisallow: /")
+        delay = parser.crawl_delay(self.user_agent) if parser else None
+        if delay:  # a site's Crawl-delay slows us further, never speeds us up
+            gate = self._gate(parts.netloc)
+            gate.policy = HostPolicy(max(gate.policy.delay, float(delay)), gate.policy.max_connections)
         with self._lock:
             self._robots[key] = parser
         return parser

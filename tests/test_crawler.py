@@ -140,3 +140,14 @@ def test_registry_seed_is_valid():
     spam = {r["host"] for r in csv.DictReader(open("data/spam_mirrors_seen.csv", encoding="utf-8"))}
     from urllib.parse import urlsplit
     assert not [p for p in reg if urlsplit(p.entry_url).netloc in spam]
+
+
+def test_crawl_delay_in_robots_slows_the_host():
+    with SamplePortal() as sp:
+        sp.site["/robots.txt"].body = b"User-agent: *\nCrawl-delay: 0.3\nDisallow: /static/private/\n"
+        s = PoliteSession(delay=0.0)
+        s.allow_portal(sp.url + "/")
+        for path in ("/static/xxgk/index.html", "/static/xxgk/gknb/index.html", "/api/gtx/gknb.html"):
+            assert s.fetch(sp.url + path).ok
+        times = [r.at for r in sp.log if r.path != "/robots.txt"]
+        assert min(b - a for a, b in zip(times, times[1:], strict=False)) >= 0.27

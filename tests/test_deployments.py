@@ -69,3 +69,21 @@ def test_serve_registers_nightly_backfill_and_reprocess(tmp_path):
                     proc.wait(timeout=30)
                 except subprocess.TimeoutExpired:
                     os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_prefect_yaml_matches_the_served_deployments():
+    import importlib
+
+    import yaml
+    from prefect.flows import Flow
+
+    from flows.deployments import NIGHTLY_CRON, TIMEZONE
+
+    spec = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
+    by_name = {d["name"]: d for d in spec["deployments"]}
+    assert set(by_name) == {"nightly", "backfill", "reprocess"}
+    for d in by_name.values():
+        path, attr = d["entrypoint"].split(":")
+        assert isinstance(getattr(importlib.import_module(path.removesuffix(".py").replace("/", ".")), attr), Flow)
+    assert by_name["nightly"]["schedules"] == [{"cron": NIGHTLY_CRON, "timezone": TIMEZONE}]
+    assert by_name["backfill"]["parameters"]["since"] == 2008

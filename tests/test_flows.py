@@ -44,6 +44,8 @@ def test_nightly_stores_everything_and_a_rerun_is_a_no_op(harness, portal, tmp_p
     assert len(reports) == len(expected_reports()) and reports.report_id.is_unique
     log = read_dataset(out, "fetch_log")
     assert {"robots_disallowed", "off_site", "soft_404", "js_challenge", "not_a_report"} <= set(log.outcome)
+    archived = {p.name for p in (out / "_archive").glob("*/objects/*/*")}
+    assert set(reports.content_sha256) <= archived  # every stored row traces to archived bytes
     before = datasets_snapshot(out)
     n_requests = len(portal.log)
     s2 = nightly(registry=str(reg), out=str(out), since=0)
