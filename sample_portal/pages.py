@@ -187,16 +187,23 @@ def applications_table(rep: Report, order: list[str] | None = None, omit_zero_ro
     order = order or list(APPLICANT_LABELS)
     rows = OUTCOME_ROWS_2021 if rep.era == "2021" else OUTCOME_ROWS_2019
     header = applications_header(order)
-    body = []
-    for outcome, labels in rows:
-        vals = [rep.applications[(outcome, a)] for a in order]
-        if omit_zero_rows and len(labels) == 3 and not any(vals):
-            continue
-        label_cells = "".join(_td(lab, colspan=4 - len(labels) if i == len(labels) - 1 else 1)
-                              for i, lab in enumerate(labels))
-        body.append("<tr>" + label_cells + "".join(_td(_fmt(v)) for v in vals) + "</tr>")
+    printed = [(o, labels) for o, labels in rows
+               if not (omit_zero_rows and len(labels) == 3 and not any(rep.applications[(o, a)] for a in order))]
     if shuffle_rows:
-        random.Random(rep.seed).shuffle(body)
+        random.Random(rep.seed).shuffle(printed)
+    body = []
+    for i, (outcome, labels) in enumerate(printed):
+        cells = []
+        for depth, lab in enumerate(labels):
+            last = depth == len(labels) - 1
+            if not last and i and printed[i - 1][1][:depth + 1] == labels[:depth + 1]:
+                continue  # merged into the cell above (rowspan), as Word prints the group labels
+            span = 1
+            while not last and i + span < len(printed) and printed[i + span][1][:depth + 1] == labels[:depth + 1]:
+                span += 1
+            cells.append(_td(lab, rowspan=span, colspan=4 - len(labels) if last else 1))
+        vals = [rep.applications[(outcome, a)] for a in order]
+        body.append("<tr>" + "".join(cells) + "".join(_td(_fmt(v)) for v in vals) + "</tr>")
     if split_at:
         return ("<table border='1'>" + "".join(header + body[:split_at]) + "</table>\n<p></p>\n"
                 + "<table border='1'>" + "".join(header + body[split_at:]) + "</table>")
@@ -278,3 +285,33 @@ def render_legacy(rep: LegacyReport) -> str:
 <p>五、因政府信息公开申请行政复议、提起行政诉讼的情况</p><p>{reviews}</p>
 <p>六、政府信息公开工作存在的主要问题及改进情况</p><p>工作仍有不足。</p>
 </div></body></html>"""
+
+
+def render_pipe(rep: Report) -> str:
+    """The report as a text dump of pipe rows, the way the seed was flattened: a merged cell is
+    printed in its first row only, so later rows' labels and headers shift left."""
+    from extractors.page import parse_html
+    from extractors.tables import Grid
+
+    page = parse_html(render(rep))
+    lines = [f"本年度报告由{rep.publisher}办公室编制。统计时间为{rep.year}年1月1日至{rep.year}年12月31日。",
+             "一、总体情况", f"{rep.year}年，我市扎实推进政务公开工作。"]
+    heads = iter(["二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况", "四、政府信息公开行政复议、行政诉讼情况"])
+    for block in page.blocks:
+        if block.grid is None:
+            continue
+        lines.append(next(heads, ""))
+        g: Grid = block.grid
+        seen: set[int] = set()
+        for r in range(len(g.cells)):
+            cells, last = [], None
+            for text, o in zip(g.cells[r], g.origin[r], strict=True):
+                if o == last or o in seen:
+                    last = o
+                    continue
+                seen.add(o)
+                last = o
+                cells.append(text)
+            lines.append(" | ".join(cells) + " |" + "|" * (len(g.cells[r]) - len(cells)))
+    lines += ["五、存在的主要问题及改进情况", "问题仍然存在。", "六、其他需要报告的事项", "无。"]
+    return "\n".join(lines)

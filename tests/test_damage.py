@@ -208,3 +208,46 @@ def test_utf8_bytes_declared_gb2312():
     p = parse_report(html.encode("utf-8"), "file:///x.html")
     assert p.report["publisher"] == "张掖市人民政府"
     assert len(p.applications) == 25 * 7
+
+
+@pytest.mark.parametrize("year", [2020, 2021, 2023])
+def test_pipe_text_with_dropped_rowspans(year):
+    from sample_portal.pages import render_pipe
+    rep = Report(year, seed=13).fill()
+    text = render_pipe(rep)
+    assert "| |" in text or "||" in text
+    p = parse_report(text.encode("utf-8"), "file:///dump.txt")
+    act = {(r["item"], r["measure"]): r["value"] for r in p.active_disclosure}
+    app = {(r["outcome"], r["applicant"]): r["value"] for r in p.applications}
+    rev = {(r["proceeding"], r["outcome"]): r["value"] for r in p.reviews_litigation}
+    assert_same(act, rep.active)
+    assert_same(app, rep.applications)
+    assert_same(rev, rep.reviews)
+    assert p.report["year"] == year and p.report["publisher"] == "张掖市人民政府"
+
+
+def test_all_three_tables_merged_into_one():
+    rep = Report(2022, seed=21).fill()
+    html = render(rep)
+    for heading in ("<p>三、收到和处理政府信息公开申请情况</p>", "<p>四、政府信息公开行政复议、行政诉讼情况</p>"):
+        html = html.replace(heading, "")
+    html = html.replace("</table>\n\n<table border='1'>", "").replace("</table><table border='1'>", "")
+    html = html.replace("</table>\n<table border='1'>", "")
+    assert html.count("<table") < 3
+    p, act, app, rev = parsed_values(html)
+    assert_same(act, rep.active)
+    assert_same(app, rep.applications)
+    assert_same(rev, rep.reviews)
+
+
+def test_report_inside_a_layout_table():
+    rep = Report(2021, seed=22).fill()
+    html = render(rep)
+    start = html.index('<div class="TRS_Editor">')
+    end = html.index('<div class="footer">')
+    layout = ('<table width="100%"><tr><td class="left"><a href="/">首页</a><a href="/xxgk">信息公开</a></td>'
+              f'<td class="main">{html[start:end]}</td></tr></table>')
+    html = html[:start] + layout + html[end:]
+    p, act, app, rev = parsed_values(html)
+    assert_same(app, rep.applications)
+    assert_same(rev, rep.reviews)
