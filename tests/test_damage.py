@@ -251,3 +251,11 @@ def test_report_inside_a_layout_table():
     p, act, app, rev = parsed_values(html)
     assert_same(app, rep.applications)
     assert_same(rev, rep.reviews)
+
+
+def test_department_without_place_name_takes_region_from_the_site():
+    rep = Report(2022, publisher="市教育局", seed=30).fill()
+    html = render(rep).replace("主办单位：市教育局办公室", "主办单位：张掖市人民政府办公室")
+    p = parse_report(html.encode(), "x")
+    assert p.report["publisher"] == "市教育局"
+    assert p.report["adcode"] == "620700" and p.report["publisher_kind"] == "department"

@@ -182,3 +182,20 @@ def test_cn_numbers():
     assert cn_number("一千二百") == 1200
     assert cn_number("五") == 5
     assert cn_number("1.25万") == 12500
+
+
+@pytest.mark.parametrize("text", ["中国—南亚博览会在昆明举办", "金沙县人民政府", "西藏tibet2020专题", "太阳城小区改造",
+                                  "福利彩票公益金", "开展体育活动", "米乐村"])
+def test_no_spam_false_positives(text):
+    assert not spam_hits(text)
+
+
+@pytest.mark.parametrize("text", ["澳门新葡京官网", "bet365体育", "亚博体育app下载", "开云体育官网入口"])
+def test_spam_true_positives(text):
+    assert spam_hits(text)
+
+
+def test_label_variants():
+    assert match("二、上年度结转政府信息公开申请数量", "applications", "outcome") == "carried_over"
+    assert match("一、本年度新收政府信息公开申请数量", "applications", "outcome") == "received"
+    assert match("四、结转下年度继续办理", "applications", "outcome") == "carried_forward"

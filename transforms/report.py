@@ -109,6 +109,12 @@ def parse_report(data: bytes, source_url: str = "", fetched_at: datetime | None 
         warnings.append(f"adcode {adcode} is not in the region table")
     if region is None and not adcode and pub:
         region = region_in_name(pub, body[:3000])
+    if region is None and not adcode:  # a department named without its place: the site's own name says it
+        for name, where in metadata.publisher_candidates(title, page.meta, body, page.chrome):
+            region = region_in_name(name, body[:3000]) if not metadata.spam_hits(name) else None
+            if region:
+                warnings.append(f"region read from the {where} ({name})")
+                break
     if region is None and not adcode and default_adcode:
         adcode, region = default_adcode, lookup(default_adcode)
     _signal_warnings(body, region, warnings)
