@@ -134,10 +134,10 @@ class PortalCrawler:
     # -- the walk -------------------------------------------------------------------------------------------
     def run(self) -> CrawlResult:
         try:
-            column = self.find_column()
-            if column is None:
+            starts = self.find_columns()
+            if not starts:
                 return self.result
-            reports = self.walk_listings(column)
+            reports = self.walk_listings(starts)
             for link in reports:
                 self.fetch_report(link)
         except Exception as exc:  # one portal's failure is recorded; the run goes on
@@ -162,8 +162,10 @@ class PortalCrawler:
         self.listings[url] = got
         return got
 
-    def find_column(self) -> str | None:
-        """The entry URL if it lists reports, else the best 年报 column link it (or one level below) names."""
+    def find_columns(self) -> list[str]:
+        """Listing pages to walk: the 年报 column the entry names (or one level below) and the entry itself
+        when it already lists reports (a home page's "latest reports" box is not the whole column)."""
+        starts: list[str] = []
         queue, tried = [self.portal.entry_url], set()
         for _depth in range(3):
             next_queue = []
@@ -177,17 +179,25 @@ class PortalCrawler:
                 text, page_links = got
                 reports, _ = discovery.report_links(page_links)
                 if reports or discovery.json_apis(text, url):  # a listing (maybe filled by a list API)
-                    return url
-                next_queue += [c.url for c in discovery.column_candidates(page_links)[:3] if self._on_site(c.url)]
+                    starts.append(url)
+                columns = [c.url for c in discovery.column_candidates(page_links)[:3] if self._on_site(c.url)]
+                next_queue += [c for c in columns if c not in tried]
+            if starts:
+                # one more look: a column link named on a page that lists reports may hold the full column
+                for url in next_queue[:1]:
+                    got = self._listing(url)
+                    if got and (discovery.report_links(got[1])[0] or discovery.json_apis(got[0], url)):
+                        starts.insert(0, url)
+                return starts
             queue = next_queue
             if not queue:
                 break
         self._log(self.portal.entry_url, "listing", "not_a_report", detail="no annual-report column found")
-        return None
+        return []
 
-    def walk_listings(self, column: str) -> list[discovery.ReportLink]:
+    def walk_listings(self, starts: list[str]) -> list[discovery.ReportLink]:
         found: dict[str, discovery.ReportLink] = {}
-        queue, done = [column], set()
+        queue, done = list(starts), set()
         while queue and len(done) < MAX_LISTING_PAGES:
             url = queue.pop(0)
             if url in done:
