@@ -110,7 +110,7 @@ def parse_text(text: str) -> Page:
         s = line.strip()
         if not s:
             continue
-        if is_pipe_row(s) and s.count("|") >= 1 and len(s) < 2000:
+        if is_pipe_row(s) and len(s) < 2000:
             pipe.append(s)
             continue
         flush_pipe()
@@ -153,32 +153,25 @@ def _pick_title(doc, meta: dict[str, str], html_title: str) -> str:
 
 def _find_container(doc):
     """The element holding the report: the smallest one with the most section headings."""
-    counts: dict = {}
-    depth: dict = {}
+    counts: dict = {}  # element -> numbers of the section headings inside it
     for el in doc.iter():
         if not isinstance(el.tag, str):
             continue
         for s in (el.text, el.tail):
             if s and s.lstrip()[:1] in _HEADING_START and HEADING_RE.match(s):
-                num = HEADING_RE.match(s).group(1)
-                holder = el if s is el.text else el.getparent()
-                anc = holder
-                d = 0
+                anc = el if s is el.text else el.getparent()
                 while anc is not None:
-                    counts.setdefault(anc, set()).add(num)
+                    counts.setdefault(anc, set()).add(HEADING_RE.match(s).group(1))
                     anc = anc.getparent()
-                    d += 1
-                depth.setdefault(holder, d)
     body = doc.find("body") if doc.find("body") is not None else doc
     if counts:
         best = max(len(v) for v in counts.values())
         if best >= 2:
-            tables_total = len(body.xpath(".//table"))
-            cands = [el for el, v in counts.items() if len(v) == best]
-            # Deepest candidate that still holds the page's tables (when it has any).
-            cands.sort(key=lambda el: -_depth(el))
+            stats_tables = _report_tables(body)
+            cands = sorted((el for el, v in counts.items() if len(v) == best), key=lambda el: -_depth(el))
+            # The deepest candidate that still holds the page's statistics tables.
             for el in cands:
-                if tables_total == 0 or len(el.xpath(".//table")) >= _report_tables(body):
+                if len(el.xpath(".//table")) >= stats_tables:
                     return el
             return cands[-1]
     for hint in _CONTAINER_HINTS:

@@ -117,24 +117,12 @@ def _span(value: str | None) -> int:
 def html_table_to_grid(table) -> Grid:
     """An lxml <table> element to a Grid; nested tables become cell text."""
     rows = []
-    for tr in table.iter("tr"):
-        if _owning_table(tr) is not table:
-            continue
-        row = []
-        for td in tr:
-            if td.tag not in ("td", "th"):
-                continue
-            row.append((cell_text("".join(td.itertext())), _span(td.get("rowspan")), _span(td.get("colspan"))))
+    for tr in table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr"):
+        row = [(cell_text("".join(td.itertext())), _span(td.get("rowspan")), _span(td.get("colspan")))
+               for td in tr if td.tag in ("td", "th")]
         if row:
             rows.append(row)
     return expand_spans(rows)
-
-
-def _owning_table(el):
-    p = el.getparent()
-    while p is not None and p.tag != "table":
-        p = p.getparent()
-    return p
 
 
 _SEPARATOR_ROW = re.compile(r"^[\s|:\-]+$")

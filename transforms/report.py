@@ -101,24 +101,10 @@ def parse_report(data: bytes, source_url: str = "", fetched_at: datetime | None 
         raise NotAReportError("no annual report found (no statistics tables and no report sections)")
 
     spam = metadata.spam_hits(title + "\n" + body)
-    pub, where = _publisher(page, title, body, publisher, spam, warnings)
+    pub, where = _publisher(page, title, body, publisher, warnings)
     if pub is None and default_publisher:
         pub, where = default_publisher, "registry (the page names no publisher)"
-    region = lookup(adcode) if adcode else None
-    if adcode and region is None:
-        warnings.append(f"adcode {adcode} is not in the region table")
-    if region is None and not adcode and pub:
-        region = region_in_name(pub, body[:3000])
-    if region is None and not adcode:  # a department named without its place: the site's own name says it
-        for name, where in metadata.publisher_candidates(title, page.meta, body, page.chrome):
-            region = region_in_name(name, body[:3000]) if not metadata.spam_hits(name) else None
-            if region:
-                warnings.append(f"region read from the {where} ({name})")
-                break
-    if region is None and not adcode and default_adcode:
-        adcode, region = default_adcode, lookup(default_adcode)
-    _signal_warnings(body, region, warnings)
-    code = adcode or (region.adcode if region else None)
+    code, region = _place(pub, adcode, default_adcode, title, page, body, warnings)
     province = region.province if region else (code[:2] + "0000" if code else None)
     if spam:
         warnings.append("page carries injected spam: " + ", ".join(spam[:5]))
@@ -201,7 +187,30 @@ def _title_in_blocks(blocks: list[Block]) -> str:
     return ""
 
 
-def _publisher(page: Page, title: str, body: str, given: str | None, spam: list[str],
+def _place(pub: str | None, adcode: str | None, default_adcode: str | None, title: str, page: Page, body: str,
+           warnings: list[str]):
+    """(adcode, Region) of the publisher: the caller's code, else the publisher's name, else the site's
+    own name (a department named without its place), else the registry's default."""
+    if adcode:
+        region = lookup(adcode)
+        if region is None:
+            warnings.append(f"adcode {adcode} is not in the region table")
+        _signal_warnings(body, region, warnings)
+        return adcode, region
+    region = region_in_name(pub, body[:3000]) if pub else None
+    if region is None:
+        for name, where in metadata.publisher_candidates(title, page.meta, body, page.chrome):
+            region = region_in_name(name, body[:3000]) if not metadata.spam_hits(name) else None
+            if region:
+                warnings.append(f"region read from the {where} ({name})")
+                break
+    if region is None and default_adcode:
+        return default_adcode, lookup(default_adcode)
+    _signal_warnings(body, region, warnings)
+    return (region.adcode if region else None), region
+
+
+def _publisher(page: Page, title: str, body: str, given: str | None,
                warnings: list[str]) -> tuple[str | None, str | None]:
     if given:
         return given, None
