@@ -156,9 +156,8 @@ def test_crawl_delay_in_robots_slows_the_host():
 def test_home_with_a_latest_box_still_walks_the_whole_column():
     with SamplePortal() as sp, tempfile.TemporaryDirectory() as tmp:
         home = sp.site["/static/xxgk/index.html"]
-        home.body = home.body.replace(
-            b"</ul>", '<li><a href="/static/xxgk/gknb/2024/report.html">山丹县人民政府2024年政府信息公开工作年度报告</a></li></ul>'
-            .encode())
+        latest = '<li><a href="/static/xxgk/gknb/2024/report.html">山丹县人民政府2024年政府信息公开工作年度报告</a></li>'
+        home.body = home.body.replace(b"</ul>", latest.encode() + b"</ul>")
         res = crawl_portal(portals(sp.url)[2], PoliteSession(delay=0.01), Archive(tmp))
         wanted = {r["path"] for r in expected_reports() if r["publisher"] == "山丹县人民政府"}
         assert {r.url.replace(sp.url, "") for r in res.new} == wanted
