@@ -1,27 +1,25 @@
-"""One-off download of a report URL for `nianbao parse URL`."""
+"""One-off download of a report URL for `nianbao parse URL`, through the polite client."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
-import requests
-
-USER_AGENT = "nianbao/0.1 (+https://github.com/nianbao/nianbao; open-data research crawler)"
-MAX_BYTES = 20 * 1024 * 1024
+from extractors.http import PoliteSession
 
 
-def fetch_once(url: str, timeout: float = 30.0) -> tuple[bytes, str, datetime, str | None]:
-    from flows.cli import InputError
+class FetchError(RuntimeError):
+    """The URL could not be fetched (the message names it and says why)."""
 
-    try:
-        resp = requests.get(url, headers={"User-Agent": USER_AGENT}, timeout=timeout, stream=True)
-        resp.raise_for_status()
-        chunks, size = [], 0
-        for chunk in resp.iter_content(65536):
-            size += len(chunk)
-            if size > MAX_BYTES:
-                raise InputError(f"{url}: larger than {MAX_BYTES} bytes")
-            chunks.append(chunk)
-    except requests.RequestException as exc:
-        raise InputError(f"{url}: {type(exc).__name__}: {exc}".splitlines()[0]) from None
-    return b"".join(chunks), url, datetime.now(UTC), resp.headers.get("Content-Type")
+
+def fetch_once(url: str) -> tuple[bytes, str, datetime, str | None]:
+    """(body, final URL, fetch time, content type); robots.txt and size limits apply as in a crawl.
+
+    The user named this URL, so it may be on a private address (an intranet mirror, a test server).
+    """
+    session = PoliteSession(delay=0.0, retries=2, backoff=0.5)
+    session.allow_portal(url)
+    resp = session.fetch(url)
+    if not resp.ok:
+        status = f" (HTTP {resp.status})" if resp.status else ""
+        raise FetchError(f"{url}: {resp.outcome}{status}{': ' + resp.detail if resp.detail else ''}")
+    return resp.body, resp.url, resp.fetched_at, resp.content_type

@@ -12,6 +12,7 @@ outcome: the caller gets a typed Response with ``outcome`` set.
 from __future__ import annotations
 
 import ipaddress
+import os
 import random
 import socket
 import threading
@@ -24,7 +25,9 @@ from urllib.parse import urljoin, urlsplit
 import requests
 from protego import Protego
 
-USER_AGENT = "nianbao/0.1 (+https://github.com/nianbao/nianbao; government open-data research crawler)"
+# Operators put their own contact page in NIANBAO_CONTACT so portal webmasters can reach them.
+CONTACT = os.environ.get("NIANBAO_CONTACT", "https://github.com/nianbao/nianbao")
+USER_AGENT = f"nianbao/0.1 (+{CONTACT}; government open-data research crawler)"
 MAX_BYTES = 20 * 1024 * 1024
 MAX_REDIRECTS = 5
 

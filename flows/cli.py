@@ -24,9 +24,12 @@ def _json_default(o):
 def read_input(path_or_url: str) -> tuple[bytes, str, datetime, str | None]:
     """Bytes, source_url, fetched_at and content type of a file or URL."""
     if path_or_url.startswith(("http://", "https://")):
-        from extractors.fetch import fetch_once
+        from extractors.fetch import FetchError, fetch_once
 
-        return fetch_once(path_or_url)
+        try:
+            return fetch_once(path_or_url)
+        except FetchError as exc:
+            raise InputError(str(exc)) from None
     p = Path(path_or_url)
     if not p.exists():
         raise InputError(f"{path_or_url}: no such file")

@@ -69,3 +69,19 @@ def test_missing_path():
 def test_bad_adcode():
     r = run("parse", str(FIXTURES / "real" / "sh_bgt_2019.html"), "--adcode", "31", "--json")
     assert r.returncode == 2 and "--adcode" in r.stderr
+
+
+def test_parse_a_url_through_the_polite_client():
+    from sample_portal.server import SamplePortal
+
+    with SamplePortal() as sp:
+        r = run("parse", sp.url + "/api/gtx/art/2022.html", "--json")
+        assert r.returncode == 0, r.stderr
+        rep = json.loads(r.stdout)["report"]
+        assert rep["source_url"] == sp.url + "/api/gtx/art/2022.html"
+        assert rep["publisher"] == "高台县人民政府" and rep["year"] == 2022
+        r = run("parse", sp.url + "/static/private/2022.html", "--json")  # robots.txt says no
+        assert r.returncode == 2 and "robots_disallowed" in r.stderr
+        r = run("parse", sp.url + "/no/such/page.html", "--json")
+        assert r.returncode == 2 and "HTTP 404" in r.stderr
+        assert [x.path for x in sp.log].count("/robots.txt") == 3
