@@ -8,14 +8,12 @@ comparable figure.
 from __future__ import annotations
 
 import io
-import sys
 import time
 from pathlib import Path
 
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
 
 from sample_portal.pages import Report, render  # noqa: E402
 from transforms.report import parse_report  # noqa: E402

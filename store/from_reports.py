@@ -20,14 +20,20 @@ def partition_of(report: dict) -> tuple[int, str | None]:
     return int(report["year"]), report.get("region")
 
 
-def rows_of(parsed, dataset: str) -> list[dict]:
-    rep = parsed.report
-    if dataset == "reports":
-        return [rep]
-    key = {"report_id": rep["report_id"], "adcode": rep["adcode"]}
-    if dataset == "series":
-        key["era"] = rep["era"]
-    return [{**key, **row} for row in getattr(parsed, dataset)]
+def columns_of(reports: list, dataset: str) -> pa.Table:
+    """One dataset's rows of several reports, built column by column (no dict per row)."""
+    schema = SCHEMAS[dataset]
+    cols: dict[str, list] = {name: [] for name in schema.names}
+    for p in reports:
+        rep = p.report
+        rows = [rep] if dataset == "reports" else getattr(p, dataset)
+        keys = {"report_id": rep["report_id"], "adcode": rep["adcode"], "era": rep["era"]}  # era: for series
+        for name in schema.names:
+            if dataset != "reports" and name in keys:
+                cols[name].extend([keys[name]] * len(rows))
+            else:
+                cols[name].extend(r.get(name) for r in rows)
+    return pa.table(cols, schema=schema)
 
 
 def write_reports(root: str | Path, parsed_reports: list) -> dict[str, dict]:
@@ -36,13 +42,9 @@ def write_reports(root: str | Path, parsed_reports: list) -> dict[str, dict]:
     by_partition: dict[tuple[int, str | None], list] = {}
     for p in latest.values():
         by_partition.setdefault(partition_of(p.report), []).append(p)
+    ids_by_part = {part: [p.report["report_id"] for p in reports] for part, reports in by_partition.items()}
     stats = {}
     for dataset in REPORT_DATASETS:
-        schema = SCHEMAS[dataset]
-        batches = {}
-        for part, reports in by_partition.items():
-            rows = [r for p in reports for r in rows_of(p, dataset)]
-            batches[part] = pa.Table.from_pylist([{k: r.get(k) for k in schema.names} for r in rows], schema=schema)
-        ids_by_part = {part: [p.report["report_id"] for p in reports] for part, reports in by_partition.items()}
+        batches = {part: columns_of(reports, dataset) for part, reports in by_partition.items()}
         stats[dataset] = upsert(root, dataset, batches, replace_ids=ids_by_part)
     return stats
