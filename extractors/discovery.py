@@ -89,7 +89,7 @@ def report_year_of(title: str) -> int | None:
 def classify_title(title: str) -> str:
     """'report', 'decoy' (looks like one, is not) or 'other'."""
     t = norm(title)
-    if not re.search(r"年度?报[告表]|年报", t):
+    if not re.search(r"年度?报[告表]|年报|信息公开.{0,6}报告", t):
         return "other"
     if DECOY.search(t):
         return "decoy"
@@ -151,17 +151,26 @@ def _same_dir(a: str, b: str) -> bool:
     return urlsplit(a).path.rsplit("/", 1)[0] == urlsplit(b).path.rsplit("/", 1)[0]
 
 
-_CREATE_PAGE = re.compile(r"createPageHTML\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)['\"]?\s*,\s*['\"]([^'\"]+)['\"]\s*,"
+_CREATE_PAGE = re.compile(r"createPageHTML\(\s*['\"]?(\w+)['\"]?\s*,\s*['\"]?(\w+)['\"]?\s*,\s*['\"]([^'\"]+)['\"]\s*,"
                           r"\s*['\"]([^'\"]+)['\"]")
 
 
 def trs_pages(text: str, url: str) -> list[str]:
-    """TRS WCM: createPageHTML(total, current, "index", "html") means index.html, index_1.html … index_{n-1}.html."""
+    """TRS WCM: createPageHTML(total, current, "index", "html") means index.html, index_1.html … index_{n-1}.html.
+
+    The total is a number or a variable set earlier in the script (var countPage = 12).
+    """
     m = _CREATE_PAGE.search(text)
     if not m:
         return []
-    total, name, ext = int(m.group(1)), m.group(3), m.group(4)
-    pages = [f"{name}.{ext}"] + [f"{name}_{i}.{ext}" for i in range(1, min(total, 500))]
+    total = m.group(1)
+    if not total.isdigit():
+        v = re.search(rf"\b{re.escape(total)}\s*=\s*['\"]?(\d+)", text)
+        if not v:
+            return []
+        total = v.group(1)
+    name, ext = m.group(3), m.group(4)
+    pages = [f"{name}.{ext}"] + [f"{name}_{i}.{ext}" for i in range(1, min(int(total), 500))]
     return [urljoin(url, p) for p in pages]
 
 

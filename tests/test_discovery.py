@@ -1,0 +1,68 @@
+"""Listing-page reading: titles, decoys, pagination conventions."""
+
+import pytest
+
+from extractors.discovery import (
+    classify_title,
+    hanweb_pages,
+    hanweb_records,
+    json_links,
+    links,
+    next_pages,
+    report_year_of,
+    trs_pages,
+)
+
+
+@pytest.mark.parametrize("title,kind", [
+    ("张掖市人民政府2023年政府信息公开工作年度报告", "report"),
+    ("2023年度政府信息公开工作报告", "report"),
+    ("甘州区2021年政府信息公开年报", "report"),
+    ("二〇一九年度政府信息公开工作年度报告", "report"),
+    ("张掖市2020年政府网站工作年度报表", "decoy"),
+    ("关于做好2020年政府信息公开工作年度报告编制发布工作的通知", "decoy"),
+    ("2022年政府信息公开工作年度报告格式说明", "decoy"),
+    ("《2023年政府信息公开工作年度报告》解读", "decoy"),
+    ("2021年政务公开工作要点", "other"),
+    ("关于召开全市政务公开工作会议的通知", "other"),
+])
+def test_titles(title, kind):
+    assert classify_title(title) == kind
+
+
+def test_years_in_titles():
+    assert report_year_of("二〇一九年度政府信息公开工作年度报告") == 2019
+    assert report_year_of("张掖市2008年政府信息公开工作年度报告") == 2008
+
+
+def test_trs_paging_with_a_variable():
+    page = '<script>var currentPage = 0;\nvar countPage = 3//共多少页\ncreatePageHTML(countPage, currentPage, "index", "html");</script>'
+    assert trs_pages(page, "http://x.gov.cn/gknb/index.html") == [
+        "http://x.gov.cn/gknb/index.html", "http://x.gov.cn/gknb/index_1.html", "http://x.gov.cn/gknb/index_2.html"]
+    assert trs_pages('createPageHTML(2, 0, "index", "shtml")', "http://x.gov.cn/a/") == [
+        "http://x.gov.cn/a/index.shtml", "http://x.gov.cn/a/index_1.shtml"]
+
+
+def test_hanweb_recordset_and_dataproxy():
+    page = ('<script type="text/xml"><datastore><nextgroup><![CDATA[<a href="/module/web/jpage/dataproxy.jsp?page=1'
+            '&appid=1&webid=2&path=/&columnid=77&unitid=88&permissiontype=0"></a>]]></nextgroup><recordset>'
+            '<record><![CDATA[<li><a href="/art/2024/3/1/art_77_1.html" title="某县2023年政府信息公开工作年度报告">某县2023年…</a></li>]]></record>'
+            '</recordset><totalrecord>31</totalrecord><perpage>10</perpage></datastore></script>')
+    recs = hanweb_records(page, "http://x.gov.cn/col/col77/index.html")
+    assert [(r.url, r.text) for r in recs if r.text] == [
+        ("http://x.gov.cn/art/2024/3/1/art_77_1.html", "某县2023年政府信息公开工作年度报告")]
+    pages = hanweb_pages(page, "http://x.gov.cn/col/col77/index.html")
+    assert pages and all("columnid=77" in p and "startrecord=" in p for p in pages)
+    assert "startrecord=2" in pages[0]
+
+
+def test_next_links_and_json_api():
+    html = ('<a href="index_1.html">下一页</a><a href="index_5.html">尾页</a><a href="/other/x.html">其他</a>'
+            '<div data-api="/api/list.json?page=1"></div>')
+    got = next_pages(html, "http://x.gov.cn/gknb/index.html", links(html, "http://x.gov.cn/gknb/index.html"))
+    assert "http://x.gov.cn/gknb/index_1.html" in got and "http://x.gov.cn/gknb/index_5.html" in got
+    assert "http://x.gov.cn/api/list.json?page=1" in got
+    items, more = json_links('{"data": {"totalPages": 3, "list": [{"title": "t", "url": "/a.html"}]}}',
+                             "http://x.gov.cn/api/list.json?page=1")
+    assert items[0].url == "http://x.gov.cn/a.html"
+    assert more == ["http://x.gov.cn/api/list.json?page=2", "http://x.gov.cn/api/list.json?page=3"]
