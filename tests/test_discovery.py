@@ -36,7 +36,8 @@ def test_years_in_titles():
 
 
 def test_trs_paging_with_a_variable():
-    page = '<script>var currentPage = 0;\nvar countPage = 3//共多少页\ncreatePageHTML(countPage, currentPage, "index", "html");</script>'
+    page = ('<script>var currentPage = 0;\nvar countPage = 3//共多少页\n'
+            'createPageHTML(countPage, currentPage, "index", "html");</script>')
     assert trs_pages(page, "http://x.gov.cn/gknb/index.html") == [
         "http://x.gov.cn/gknb/index.html", "http://x.gov.cn/gknb/index_1.html", "http://x.gov.cn/gknb/index_2.html"]
     assert trs_pages('createPageHTML(2, 0, "index", "shtml")', "http://x.gov.cn/a/") == [
@@ -46,7 +47,8 @@ def test_trs_paging_with_a_variable():
 def test_hanweb_recordset_and_dataproxy():
     page = ('<script type="text/xml"><datastore><nextgroup><![CDATA[<a href="/module/web/jpage/dataproxy.jsp?page=1'
             '&appid=1&webid=2&path=/&columnid=77&unitid=88&permissiontype=0"></a>]]></nextgroup><recordset>'
-            '<record><![CDATA[<li><a href="/art/2024/3/1/art_77_1.html" title="某县2023年政府信息公开工作年度报告">某县2023年…</a></li>]]></record>'
+            '<record><![CDATA[<li><a href="/art/2024/3/1/art_77_1.html" '
+            'title="某县2023年政府信息公开工作年度报告">某县2023年…</a></li>]]></record>'
             '</recordset><totalrecord>31</totalrecord><perpage>10</perpage></datastore></script>')
     recs = hanweb_records(page, "http://x.gov.cn/col/col77/index.html")
     assert [(r.url, r.text) for r in recs if r.text] == [
