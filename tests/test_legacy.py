@@ -29,6 +29,16 @@ def figures(text: str, year: int = 2012) -> dict[str, float]:
     ("全年共接受公众咨询2070人次。", "consultations", 2070),
     ("发生政府信息公开行政复议2件，行政诉讼1件。", "administrative_reviews", 2),
     ("发生政府信息公开行政复议2件，行政诉讼1件。", "lawsuits", 1),
+    ("全年共受理政府信息公开申请15件，其中，当面申请3件，网络申请10件，信函申请2件。", "applications_received", 15),
+    ("已按时答复15件，其中同意公开12件，部分公开1件，不予公开2件（其中涉及国家秘密1件）。", "applications_answered", 15),
+    ("已按时答复15件，其中同意公开12件，部分公开1件，不予公开2件（其中涉及国家秘密1件）。", "partially_granted", 1),
+    ("已按时答复15件，其中同意公开12件，部分公开1件，不予公开2件（其中涉及国家秘密1件）。", "withheld", 2),
+    ("收取检索、复制、邮寄等费用0元。", "fees_yuan", 0),
+    ("全年共发生政府信息公开行政复议案件1件，行政诉讼案件0件。", "lawsuits", 0),
+    ("收到政府信息公开申请共计8件。", "applications_received", 8),
+    ("全市主动公开政府信息8.6万条。", "proactive_items", 86000),
+    ("共接受群众咨询3000余人次。", "consultations", 3000),
+    ("主动公开政府信息1,234条。", "proactive_items", 1234),
 ])
 def test_phrasings(text, metric, value):
     assert figures(text)[metric] == value
@@ -53,6 +63,8 @@ def test_statements_of_zero(text, metrics):
     "今年我局共受理审批事项117件，办结171件，办结率100%。",  # approvals, not disclosure requests
     "收到行政复议申请2件。",  # reviews are not disclosure requests
     "依托12345热线，共收到咨询投诉件15564件，已办结15042件。",
+    "全年办理群众来信来访230件，已办结228件。",
+    "办理涉及政府信息公开的人大代表建议和政协提案45件，全部按时答复45件。",
     "2013年用于设立公开栏等产生的政府信息公开费用1万元。",  # spending, not fees charged
     "未收到行政复议申请。",
 ])

@@ -87,6 +87,7 @@ class Phrase:
     pattern: re.Pattern
     forbid: re.Pattern | None = None  # words in the matched span that make it another figure
     needs: re.Pattern | None = None  # words the sentence must contain
+    sentence_forbid: re.Pattern | None = None  # words that make the whole sentence about something else
     not_after_qizhong: bool = False  # a sub-unit's figure ("其中，各乡镇…") when the total is stated
 
 
@@ -100,8 +101,8 @@ PHRASES = [
     Phrase("applications_received", re.compile(r"信息公开申请(?:共计|共|总计|合计|总数)?(?:为)?" + NUM + _UNIT),
            forbid=re.compile(r"复议|诉讼")),
     Phrase("applications_answered", re.compile(
-        r"(?:已|均已|全部|共)?(?:答复|办结|回复)(?:了)?(?:申请)?(?:共计|共)?" + NUM + _UNIT),
-        needs=re.compile(r"申请"), forbid=re.compile(r"审批|信访|投诉|举报|热线|12345")),
+        r"(?:已|均已|全部|共)?(?:按时|按期|依法)?(?:答复|办结|回复)(?:了)?(?:申请)?(?:共计|共)?" + NUM + _UNIT),
+        sentence_forbid=re.compile(r"审批|事项|信访|投诉|举报|热线|12345|留言|信件|诉求|办件|建议|提案|来信|来访")),
     Phrase("granted", re.compile(r"(?<!部分)(?<!不)(?:同意|予以|准予)公开(?:的|答复)?(?:有|为|共|达)?" + NUM + _UNIT)),
     Phrase("partially_granted", re.compile(r"(?:同意|予以)?部分公开(?:的|答复)?(?:有|为|共)?" + NUM + _UNIT)),
     Phrase("withheld", re.compile(r"(?:不予公开|不同意公开|不予以公开)(?:的|答复)?(?:有|为|共)?" + NUM + _UNIT)),
@@ -137,6 +138,8 @@ def read_narrative(body: str, year: int | None) -> list[dict]:
             continue
         for ph in PHRASES:
             if ph.metric in out or (ph.needs and not ph.needs.search(sentence)):
+                continue
+            if ph.sentence_forbid and ph.sentence_forbid.search(sentence):
                 continue
             for m in ph.pattern.finditer(sentence):
                 if ph.forbid and ph.forbid.search(m.group(0)):

@@ -91,6 +91,9 @@ def parse_report(data: bytes, source_url: str = "", fetched_at: datetime | None 
     era = _era(active, apps, reviews, y)
     if era == "2019" and active and era_signal(active) == "2021":
         warnings.append("section 二 uses the 2021 columns while section 三 uses the 2019 rows")
+    if era == "legacy" and (y or 0) >= 2019:
+        warnings.append("no statistics tables found in a report of the national-format years "
+                        "(tables as images or attachments?); its figures are read from the narrative")
     sections = split_sections(body)
     legacy = read_legacy(blocks, body, y) if era == "legacy" else []
     for m in legacy:
