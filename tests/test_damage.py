@@ -259,3 +259,19 @@ def test_department_without_place_name_takes_region_from_the_site():
     p = parse_report(html.encode(), "x")
     assert p.report["publisher"] == "市教育局"
     assert p.report["adcode"] == "620700" and p.report["publisher_kind"] == "department"
+
+
+def test_last_years_tables_quoted_without_a_caption():
+    old = Report(2021, seed=41).fill()
+    rep = Report(2022, seed=42).fill()
+    from sample_portal.pages import active_table, applications_table, reviews_table
+    html = render(rep)
+    html = html.replace("<p>二、主动公开政府信息情况</p>", "<p>二、主动公开政府信息情况</p>" + active_table(old))
+    html = html.replace("<p>三、收到和处理政府信息公开申请情况</p>",
+                        "<p>三、收到和处理政府信息公开申请情况</p>" + applications_table(old))
+    html = html.replace("<p>四、政府信息公开行政复议、行政诉讼情况</p>",
+                        "<p>四、政府信息公开行政复议、行政诉讼情况</p>" + reviews_table(old))
+    p, act, app, rev = parsed_values(html)
+    assert_same(act, rep.active)
+    assert_same(app, rep.applications)
+    assert_same(rev, rep.reviews)

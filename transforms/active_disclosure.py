@@ -50,10 +50,9 @@ def era_signal(cells: list[dict]) -> str | None:
 
 
 def read_active(rows: list[Row], era_hint: str) -> tuple[list[dict], list[str]]:
-    cells: list[dict] = []
+    cells: dict[tuple[str, str], dict] = {}  # a cell printed again (last year's table quoted first): later wins
     warnings: list[str] = []
     header: list[str] = []  # header cell texts after the 信息内容 column
-    seen: set[tuple[str, str]] = set()
     for row in rows:
         labels, values = row.split()
         item = match(labels[0], "active_disclosure", "item") if labels else None
@@ -72,18 +71,16 @@ def read_active(rows: list[Row], era_hint: str) -> tuple[list[dict], list[str]]:
             else:
                 warnings.append(f"二: {labels[0]} has {len(values)} values for {len(measures)} columns; read in order")
         for measure, head, raw in zip(measures, headers, values, strict=False):
-            if (item, measure) in seen:
-                continue
-            seen.add((item, measure))
             mult = unit_multiplier(head) if head else 1.0
             if mult == 1.0:
                 mult = FORMAT_MULTIPLIER.get(measure, 1.0)
             v = parse_value(raw, mult)
             if not v.ok:
                 warnings.append(f"二: {item}/{measure} cell {raw!r} is not a number")
-            cells.append({"item": item, "measure": measure, "value": v.value,
-                          "unit": "yuan" if measure in MONEY else "count", "raw": raw})
-    return cells, warnings
+            cells.pop((item, measure), None)
+            cells[(item, measure)] = {"item": item, "measure": measure, "value": v.value,
+                                      "unit": "yuan" if measure in MONEY else "count", "raw": raw}
+    return list(cells.values()), warnings
 
 
 def _names_measures(texts: list[str]) -> bool:

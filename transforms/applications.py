@@ -19,12 +19,11 @@ TOP_LEVEL = {"received", "carried_over", "granted", "partially_granted", "total_
 
 
 def read_applications(rows: list[Row]) -> tuple[list[dict], list[str]]:
-    cells: list[dict] = []
+    cells: dict[tuple[str, str], dict] = {}
     warnings: list[str] = []
     header_cells: list[str] = []
     order: list[str] | None = None
     group: str | None = None
-    seen: set[str] = set()
     for row in rows:
         labels, values = row.split()
         if _is_header(labels):
@@ -53,17 +52,17 @@ def read_applications(rows: list[Row]) -> tuple[list[dict], list[str]]:
             warnings.append(f"三: row {' / '.join(labels)[:50]!r} not recognised; skipped")
             continue
         group = row_group or (None if outcome in TOP_LEVEL else group)
-        if outcome in seen:
-            warnings.append(f"三: row {outcome} printed twice; the first is kept")
-            continue
-        seen.add(outcome)
+        if any(k[0] == outcome for k in cells):
+            # A second table with the same rows: pages quote last year's table before this year's.
+            warnings.append(f"三: row {outcome} printed twice; the later one is kept")
+            cells = {k: c for k, c in cells.items() if k[0] != outcome}
         values = _fit(row, values, len(order), warnings, outcome)
         for applicant, raw in zip(order, values, strict=False):
             v = parse_value(raw)
             if not v.ok:
                 warnings.append(f"三: {outcome}/{applicant} cell {raw!r} is not a number")
-            cells.append({"outcome": outcome, "applicant": applicant, "value": v.value, "raw": raw})
-    return cells, warnings
+            cells[(outcome, applicant)] = {"outcome": outcome, "applicant": applicant, "value": v.value, "raw": raw}
+    return list(cells.values()), warnings
 
 
 def _is_header(labels: list[str]) -> bool:

@@ -25,7 +25,7 @@ def read_reviews(rows: list[Row]) -> tuple[list[dict], list[str]]:
     for row in rows:
         labels, values = row.split()
         if not row.has_numbers:
-            for cell in labels:
+            for cell in row.logical:
                 p = match(cell, "reviews_litigation", "proceeding", fuzzy=False)
                 o = match(cell, "reviews_litigation", "outcome", fuzzy=False)
                 if p and p not in proc_tokens:
@@ -39,11 +39,11 @@ def read_reviews(rows: list[Row]) -> tuple[list[dict], list[str]]:
         if proc:  # one row per proceeding: five outcomes across
             order = _first_permutation(out_tokens, OUTCOMES)
             for o, raw in zip(order, values, strict=False):
-                found.setdefault((proc, o), raw)
+                found[(proc, o)] = raw
         elif outc:  # transposed: one row per outcome, proceedings across
             order = proc_tokens if sorted(proc_tokens) == sorted(PROCEEDINGS) else PROCEEDINGS
             for p, raw in zip(order, values, strict=False):
-                found.setdefault((p, outc), raw)
+                found[(p, outc)] = raw
         else:
             loose.extend(row.logical[len(labels):])
             loose_expanded.extend(row.expanded_values())
@@ -51,10 +51,13 @@ def read_reviews(rows: list[Row]) -> tuple[list[dict], list[str]]:
         loose = trim_blanks(loose, 15)
         if len(loose) != 15 and len(trim_blanks(loose_expanded, 15)) == 15:
             loose = trim_blanks(loose_expanded, 15)
-        if len(loose) != 15:
+        if len(loose) > 15 and len(loose) % 15 == 0:  # last year's table quoted before this year's
+            warnings.append(f"四: {len(loose) // 15} tables of 15 numbers; the last is kept")
+            loose = loose[-15:]
+        elif len(loose) != 15:
             warnings.append(f"四: {len(loose)} numbers where 15 are expected; read in order")
         for key, raw in zip(_sequence(out_tokens, proc_tokens), loose, strict=False):
-            found.setdefault(key, raw)
+            found[key] = raw
     cells = []
     for (proc, outc), raw in found.items():
         v = parse_value(raw)

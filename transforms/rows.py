@@ -48,8 +48,8 @@ class Row:
 
     @property
     def has_numbers(self) -> bool:
-        """Whether any value cell is filled (a header row has only blank padding after its labels)."""
-        return any(v.strip() for v in self.split()[1])
+        """Whether any cell after the labels holds a number (a header row has only labels and blanks)."""
+        return any(v.strip() and parse_value(v).ok for v in self.split()[1])
 
     def expanded_values(self) -> list[str]:
         """Value cells with merged cells repeated: one number spanning several columns."""
