@@ -66,9 +66,11 @@ def test_robots_obeyed_from_the_servers_side(crawled):
 
 
 def test_rate_limit_from_the_servers_side(crawled):
+    # The client spaces request starts exactly; arrival times at the server add a little scheduling jitter.
     times = sorted(r.at for r in crawled["log1"])
     gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
-    assert min(gaps) >= DELAY * 0.9, min(gaps)
+    assert min(gaps) >= DELAY - 0.03, min(gaps)
+    assert sorted(gaps)[len(gaps) // 2] >= DELAY * 0.98
 
 
 def test_user_agent_names_the_project(crawled):
