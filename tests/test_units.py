@@ -199,3 +199,16 @@ def test_label_variants():
     assert match("二、上年度结转政府信息公开申请数量", "applications", "outcome") == "carried_over"
     assert match("一、本年度新收政府信息公开申请数量", "applications", "outcome") == "received"
     assert match("四、结转下年度继续办理", "applications", "outcome") == "carried_forward"
+
+
+@pytest.mark.parametrize("title,body,meta,want", [
+    ("2023年度政府信息公开工作年度报告", "根据《条例》要求，张掖市人民政府办公室编制了本报告。",
+     {"field:来源": "张掖市政务服务中心"}, "张掖市人民政府"),
+    ("2023年度政府信息公开工作年度报告", "本报告由张掖市教育局编制。", {}, "张掖市教育局"),
+    ("2023年度政府信息公开工作年度报告", "正文", {"field:发布机构": "张掖市财政局"}, "张掖市财政局"),
+    ("张掖市2023年政府信息公开工作年度报告", "", {}, "张掖市人民政府"),
+    ("2019年上海市人民政府办公厅政府信息公开工作年度报告", "", {}, "上海市人民政府办公厅"),
+])
+def test_publisher_candidates(title, body, meta, want):
+    from transforms.metadata import publisher_candidates
+    assert publisher_candidates(title, meta, body, "")[0][0] == want

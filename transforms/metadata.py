@@ -75,6 +75,13 @@ _PUBLISHER_IN_TITLE = re.compile(r"^(.{2,40}?" + _ORG_SUFFIX + r")(?:关于)?(?:
 _PUBLISHER_BEFORE_YEAR = re.compile(r"^(.{2,40}?)(?:20\d\d|二〇..)年")
 _PUBLISHER_AFTER_YEAR = re.compile(r"^(?:20\d\d)年度?(.{2,40}?)(?:政府)?(?:信息公开|政务公开)(?:工作)?年度?报告")
 _COMPILED_BY = re.compile(r"由(.{2,40}?" + _ORG_SUFFIX + r")(?:负责)?(?:编制|编写|起草|制作)")
+# "…要求，张掖市人民政府办公室编制了本报告" (no 由): the name runs back to the previous punctuation.
+_COMPILED = re.compile(
+    r"(?:^|[,，。；;:：])([^,，。；;:：]{2,40}?" + _ORG_SUFFIX + r")(?:负责)?(?:编制|编写|起草)(?:了|完成了?)?本"
+)
+
+
+_GENERIC_NAME = re.compile(r"^(?:.?|政府|人民政府|本级政府|本机关|本单位|我局|我委|我办|我市|我县|我区|.*门户网站)$")
 
 
 def publisher_candidates(title: str, meta: dict[str, str], body: str, chrome: str) -> list[tuple[str, str]]:
@@ -85,16 +92,20 @@ def publisher_candidates(title: str, meta: dict[str, str], body: str, chrome: st
     if m and not re.search(r"报告|年度", m.group(1)):
         # A title that names only a place (张掖市2020年…报告) is that place's government's report.
         out.append((government_of(m.group(1)) or m.group(1), "title"))
-    for key in ("field:发布机构", "field:发文机关", "contentsource", "field:来源", "field:信息来源"):
+    for key in ("field:发布机构", "field:发文机关"):
         if meta.get(key):
             out.append((norm(meta[key]), key.replace("field:", "")))
-    m = _COMPILED_BY.search(norm(body[:3000]))
+    first = norm(body[:3000])
+    m = _COMPILED_BY.search(first) or _COMPILED.search(first)
     if m:  # the office that compiles a government's report writes for the government
         out.append((re.sub(r"(人民政府)(?:办公室|办公厅)$", r"\1", m.group(1)), "first sentence"))
+    for key in ("contentsource", "field:来源", "field:信息来源"):
+        if meta.get(key):
+            out.append((norm(meta[key]), key.replace("field:", "")))
     for key in ("field:主办单位", "field:主办", "sitename"):
         if meta.get(key):
             out.append((norm(meta[key]), key.replace("field:", "")))
-    return [(to_simplified(n), w) for n, w in out if n]
+    return [(to_simplified(n), w) for n, w in out if n and not _GENERIC_NAME.match(n)]
 
 
 def publisher_kind(publisher: str) -> str:
