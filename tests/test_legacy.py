@@ -39,6 +39,10 @@ def figures(text: str, year: int = 2012) -> dict[str, float]:
     ("全市主动公开政府信息8.6万条。", "proactive_items", 86000),
     ("共接受群众咨询3000余人次。", "consultations", 3000),
     ("主动公开政府信息1,234条。", "proactive_items", 1234),
+    ("全年共受理依申请公开件3件。", "applications_received", 3),
+    ("依申请公开政府信息申请共计8件。", "applications_received", 8),
+    ("主动公开政府信息数量为2345条。", "proactive_items", 2345),
+    ("同意公开的4件，同意部分公开的1件。", "partially_granted", 1),
 ])
 def test_phrasings(text, metric, value):
     assert figures(text)[metric] == value
@@ -49,6 +53,9 @@ def test_phrasings(text, metric, value):
     ("全年未收取任何费用。", {"fees_yuan": 0}),
     ("未发生因政府信息公开引起的行政复议和行政诉讼。", {"administrative_reviews": 0, "lawsuits": 0}),
     ("本年度没有发生针对本机关的行政复议、行政诉讼案件。", {"administrative_reviews": 0, "lawsuits": 0}),
+    ("全年没有因政府信息公开而被申请行政复议或提起行政诉讼的情况。", {"administrative_reviews": 0, "lawsuits": 0}),
+    ("因政府信息公开申请行政复议、行政诉讼均为0。", {"administrative_reviews": 0, "lawsuits": 0}),
+    ("五、因政府信息公开申请行政复议、提起行政诉讼的情况：无。", {"administrative_reviews": 0, "lawsuits": 0}),
 ])
 def test_statements_of_zero(text, metrics):
     got = figures(text)
@@ -118,3 +125,8 @@ def test_a_2019_report_in_legacy_form_is_legacy():
     p = parse_report(html.encode(), "x")
     assert p.report["era"] == "legacy" and p.report["year"] == 2019
     assert {m["metric"]: m["value"] for m in p.legacy_metrics}["proactive_items"] == 300
+
+
+def test_zero_statements_do_not_override_stated_figures():
+    got = figures("全年发生行政复议2件，没有发生行政诉讼。")
+    assert got == {"administrative_reviews": 2, "lawsuits": 0}

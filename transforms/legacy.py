@@ -100,6 +100,9 @@ PHRASES = [
         forbid=re.compile(r"复议|诉讼|审批|许可|信访|举报|投诉|咨询"), not_after_qizhong=True),
     Phrase("applications_received", re.compile(r"信息公开申请(?:共计|共|总计|合计|总数)?(?:为)?" + NUM + _UNIT),
            forbid=re.compile(r"复议|诉讼")),
+    Phrase("applications_received", re.compile(
+        r"(?:受理|收到|接到)?[^，。；,;]{0,12}?依申请公开(?:政府信息)?(?:申请|件)(?:共计|共|总数)?(?:为)?" + NUM + _UNIT),
+        forbid=re.compile(r"复议|诉讼|答复|办结"), not_after_qizhong=True),
     Phrase("applications_answered", re.compile(
         r"(?:已|均已|全部|共)?(?:按时|按期|依法)?(?:答复|办结|回复)(?:了)?(?:申请)?(?:共计|共)?" + NUM + _UNIT),
         sentence_forbid=re.compile(r"审批|事项|信访|投诉|举报|热线|12345|留言|信件|诉求|办件|建议|提案|来信|来访")),
@@ -117,8 +120,13 @@ ZERO_PHRASES = [
     Phrase("applications_received", re.compile(r"(?:未|没有|无)(?:收到|受理|接到|发生|接收)[^，。；,;]{0,20}申请"),
            forbid=re.compile(r"复议|诉讼")),
     Phrase("fees_yuan", re.compile(r"(?:未|没有|不)收取任何(?:费用|费)")),
-    Phrase("administrative_reviews", re.compile(r"(?:未|没有|无)(?:发生|产生|收到|出现|接到)[^。；;]{0,24}行政复议")),
-    Phrase("lawsuits", re.compile(r"(?:未|没有|无)(?:发生|产生|收到|出现|接到)[^。；;]{0,30}行政诉讼")),
+    Phrase("administrative_reviews", re.compile(r"(?:未|没有)[^。；;，,\d]{0,30}?行政复议")),
+    Phrase("lawsuits", re.compile(r"(?:未|没有)[^。；;，,\d]{0,40}?行政诉讼")),
+    Phrase("administrative_reviews", re.compile(r"行政复议[^。；;\d]{0,30}?(?:均为|都为|均是|皆为)(?:0|零)(?!\d)")),
+    Phrase("lawsuits", re.compile(r"行政诉讼[^。；;\d]{0,30}?(?:均为|都为|均是|皆为)(?:0|零)(?!\d)")),
+    # a section that answers its heading with one word: "…行政复议、提起行政诉讼的情况：无。"
+    Phrase("administrative_reviews", re.compile(r"行政复议[^。；;\d]{0,30}情况[:：]?\s*无[。；;]?$")),
+    Phrase("lawsuits", re.compile(r"行政诉讼[^。；;\d]{0,30}情况[:：]?\s*无[。；;]?$")),
 ]
 _MAY_STATE = re.compile(r"(?:公开|申请|复议|诉讼|咨询|费)")
 
