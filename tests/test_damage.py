@@ -275,3 +275,14 @@ def test_last_years_tables_quoted_without_a_caption():
     assert_same(act, rep.active)
     assert_same(app, rep.applications)
     assert_same(rev, rep.reviews)
+
+
+def test_spam_hidden_outside_the_article_is_flagged():
+    rep = Report(2021, seed=50).fill()
+    html = render(rep).replace("<body>", '<body><div style="display:none">澳门新葡京官网入口 百家乐</div>')
+    html = html.replace('<meta name="PubDate"', '<meta name="keywords" content="bet365,体育投注"><meta name="PubDate"')
+    p = parse_report(html.encode(), "x")
+    assert p.report["spam_suspected"] is True
+    assert p.report["publisher"] == "张掖市人民政府"  # spam never overwrites what the page says
+    clean = parse_report(render(rep).encode(), "x")
+    assert clean.report["spam_suspected"] is False

@@ -103,7 +103,8 @@ def parse_report(data: bytes, source_url: str = "", fetched_at: datetime | None 
     if not (active or apps or reviews or legacy) and not _reads_like_report(title, body, sections):
         raise NotAReportError("no annual report found (no statistics tables and no report sections)")
 
-    spam = metadata.spam_hits(title + "\n" + body)
+    # Injected spam hides anywhere: the title, meta keywords, hidden blocks outside the article.
+    spam = metadata.spam_hits("\n".join([title, page.title, page.chrome, body, *page.meta.values()]))
     pub, where = _publisher(page, title, body, publisher, warnings)
     if pub is None and default_publisher:
         pub, where = default_publisher, "registry (the page names no publisher)"
