@@ -136,6 +136,8 @@ class PortalCrawler:
         try:
             starts = self.find_columns()
             if not starts:
+                entry = next((r["outcome"] for r in self.result.log if r["url"] == self.portal.entry_url), "?")
+                self.result.error = f"no annual-report column found from the entry URL (entry page: {entry})"
                 return self.result
             reports = self.walk_listings(starts)
             for link in reports:

@@ -163,3 +163,11 @@ def test_home_with_a_latest_box_still_walks_the_whole_column():
         res = crawl_portal(portals(sp.url)[2], PoliteSession(delay=0.01), Archive(tmp))
         wanted = {r["path"] for r in expected_reports() if r["publisher"] == "山丹县人民政府"}
         assert {r.url.replace(sp.url, "") for r in res.new} == wanted
+
+
+def test_an_unreachable_portal_is_a_recorded_failure():
+    with SamplePortal() as sp, tempfile.TemporaryDirectory() as tmp:
+        bad = Portal("gone", "某县人民政府", "620725", sp.url + "/no/such/column/", delay=0.01)
+        res = crawl_portal(bad, PoliteSession(delay=0.01), Archive(tmp))
+        assert res.error and "http_4xx" in res.error
+        assert [r["outcome"] for r in res.log if r["url"] == bad.entry_url] == ["http_4xx", "not_a_report"]

@@ -118,3 +118,16 @@ def test_reprocess_from_the_archive_without_network(harness, portal, tmp_path, m
     assert result["reports"] == len(expected_reports())
     assert datasets_snapshot(out) == before
     assert verify(out) == []
+
+
+def test_a_failing_portal_is_recorded_and_the_others_run(harness, portal, tmp_path):
+    reg = registry_file(portal, tmp_path / "portals.csv")
+    with open(reg, "a", encoding="utf-8") as f:
+        f.write(f"broken,某县人民政府,620725,{portal.url}/no/such/column/,0.02,2,,true,sample,a dead entry URL\n")
+    out = tmp_path / "out"
+    s = nightly(registry=str(reg), out=str(out), since=0)
+    assert (s.portals_ok, s.portals_failed) == (4, 1)
+    assert s.failures and s.failures[0].startswith("broken:")
+    assert len(read_dataset(out, "reports")) == len(expected_reports())
+    log = read_dataset(out, "fetch_log")
+    assert set(log[log.portal_id == "broken"].outcome) == {"http_4xx", "not_a_report"}
