@@ -53,7 +53,10 @@ HEADING_RE = re.compile(
     r"(总体情况|概述|概况|基本情况|主动公开|收到和处理|依申请|政府信息公开行政复议|因政府信息公开|行政复议"
     r"|政府信息公开的?收费|存在的?主要问题|存在问题|主要问题|其他需要报告|其他事项|人员和?|咨询|不予公开)"
 )
-_HEADING_START = set("一二三四五六七八九十(（")
+_HEADING_TEXTS = lxml.etree.XPath(
+    "//body//text()[string-length(normalize-space(.)) > 2 and "
+    "contains('一二三四五六七八九十(（', substring(normalize-space(.), 1, 1))]"
+)
 _FIELD_RE = re.compile(
     r"(发布机构|发文机关|来源|信息来源|发布时间|发布日期|成文日期|发文日期|时间|标题|主办单位|主办)"
     r"\s*[:：]\s*([^\s|]{1,60}(?:\s\d{1,2}:\d{2})?)"
@@ -154,15 +157,14 @@ def _pick_title(doc, meta: dict[str, str], html_title: str) -> str:
 def _find_container(doc):
     """The element holding the report: the smallest one with the most section headings."""
     counts: dict = {}  # element -> numbers of the section headings inside it
-    for el in doc.iter():
-        if not isinstance(el.tag, str):
+    for s in _HEADING_TEXTS(doc):  # text nodes that may open a heading, found by libxml2, not a Python loop
+        m = HEADING_RE.match(s)
+        if not m:
             continue
-        for s in (el.text, el.tail):
-            if s and s.lstrip()[:1] in _HEADING_START and HEADING_RE.match(s):
-                anc = el if s is el.text else el.getparent()
-                while anc is not None:
-                    counts.setdefault(anc, set()).add(HEADING_RE.match(s).group(1))
-                    anc = anc.getparent()
+        anc = s.getparent() if s.is_text else s.getparent().getparent()
+        while anc is not None:
+            counts.setdefault(anc, set()).add(m.group(1))
+            anc = anc.getparent()
     body = doc.find("body") if doc.find("body") is not None else doc
     if counts:
         best = max(len(v) for v in counts.values())
@@ -253,13 +255,5 @@ def _chrome_text(doc, container) -> str:
     body = doc.find("body")
     if body is None:
         return ""
-    inside = set(container.iter())
-    parts = []
-    for el in body.iter():
-        if not isinstance(el.tag, str) or el in inside:
-            continue
-        if el.text and el.text.strip():
-            parts.append(el.text.strip())
-        if el.tail and el.tail.strip():
-            parts.append(el.tail.strip())
-    return cell_text(" | ".join(parts))[:20000]
+    outside = cell_text(" ".join(body.itertext())).replace(cell_text(" ".join(container.itertext())), " | ", 1)
+    return outside[:20000]

@@ -90,6 +90,17 @@ class Phrase:
     sentence_forbid: re.Pattern | None = None  # words that make the whole sentence about something else
     not_after_qizhong: bool = False  # a sub-unit's figure ("其中，各乡镇…") when the total is stated
 
+    @property
+    def hints(self) -> tuple[str, ...]:
+        """Words one of which the sentence must hold: a cheap test before the regular expression."""
+        return _HINTS[self.metric]
+
+
+_HINTS = {"proactive_items": ("主动公开",), "applications_received": ("申请", "依申请"),
+          "applications_answered": ("答复", "办结", "回复"), "granted": ("公开",), "partially_granted": ("部分公开",),
+          "withheld": ("不予", "不同意"), "fees_yuan": ("费",), "administrative_reviews": ("复议",),
+          "lawsuits": ("诉讼",), "consultations": ("咨询",)}
+
 
 PHRASES = [
     Phrase("proactive_items", re.compile(
@@ -145,7 +156,9 @@ def read_narrative(body: str, year: int | None) -> list[dict]:
         if not sentence or not _MAY_STATE.search(sentence) or _other_year(sentence, year):
             continue
         for ph in PHRASES:
-            if ph.metric in out or (ph.needs and not ph.needs.search(sentence)):
+            if ph.metric in out or not any(h in sentence for h in ph.hints):
+                continue
+            if ph.needs and not ph.needs.search(sentence):
                 continue
             if ph.sentence_forbid and ph.sentence_forbid.search(sentence):
                 continue
@@ -161,7 +174,7 @@ def read_narrative(body: str, year: int | None) -> list[dict]:
                     out[ph.metric] = _metric(ph.metric, "", sentence.strip(), value, "narrative")
                     break
         for ph in ZERO_PHRASES:
-            if ph.metric not in out:
+            if ph.metric not in out and any(h in sentence for h in ph.hints):
                 m = ph.pattern.search(sentence)
                 if m and not (ph.forbid and ph.forbid.search(m.group(0))):
                     out[ph.metric] = _metric(ph.metric, "", sentence.strip(), 0.0, "narrative")

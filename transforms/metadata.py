@@ -123,7 +123,10 @@ def admin_level(publisher: str, region_level: str | None) -> str | None:
 
 
 # Gambling and SEO spam injected into mirrored or hijacked pages.
+# The lookahead lets the scan skip, in one step, every position that cannot start a spam word
+# (a 60-branch alternation tried at every character of a 50 KB page is the parser's slowest step).
 _SPAM = re.compile(
+    r"(?=[13abgopwy一乐九亚代伟体六利刷办北半华博外天太威娱官平幸开彩必成新无时棋永沙澳爱电百皇真私米约网老葡裸赌足速金银雷黄龙])"
     r"(?:365bet|bet365|(?<![a-z])bet\d{2,3}(?!\d)|188bet|(?<![a-z])w88(?!\d)|bwin|"
     r"澳门(?:新葡京|银河|金沙|威尼斯人|赌场)|新葡京|葡京(?:娱乐|官网|赌场)|威尼斯人(?:娱乐|官网|app)|"
     r"太阳城(?:娱乐|集团|官网)|金沙(?:娱乐|官网|集团)|皇冠(?:体育|足球|官网|平台)|百家乐|娱乐城|真人(?:娱乐|视讯)|"
