@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import lxml.etree
 
 from extractors.tables import Grid, cell_text, html_table_to_grid, is_pipe_row, pipe_lines_to_grid
+from extractors.text_tables import SpacedTable
 
 
 class NotAReportError(ValueError):
@@ -99,6 +100,7 @@ def parse_text(text: str) -> Page:
     page = Page()
     lines = text.splitlines()
     pipe: list[str] = []
+    spaced = SpacedTable()
     context = ""
 
     def flush_pipe() -> None:
@@ -109,14 +111,30 @@ def parse_text(text: str) -> Page:
             page.blocks.append(Block(grid=g))
             pipe = []
 
+    def flush_spaced() -> None:
+        nonlocal spaced
+        g = spaced.grid()
+        if g is not None:
+            g.context = context
+            page.blocks.append(Block(grid=g))
+        else:  # header-like lines that no numbers followed: plain text after all
+            page.blocks.extend(Block(text=cell_text(" ".join(r))) for r in spaced.rows)
+        if spaced.carry:
+            page.blocks.append(Block(text=cell_text("".join(spaced.carry))))
+        spaced = SpacedTable()
+
     for line in lines:
         s = line.strip()
         if not s:
             continue
         if is_pipe_row(s) and len(s) < 2000:
+            flush_spaced()
             pipe.append(s)
             continue
         flush_pipe()
+        if spaced.take(s):
+            continue
+        flush_spaced()
         m = re.match(r"^(标题|发布时间|发布日期|发布机构|来源|文号|栏目|原文链接|URL)\s*[:：]\s*(.*)$", s)
         if m and len(page.blocks) < 3:
             page.meta.setdefault("field:" + m.group(1), m.group(2).strip())
@@ -128,6 +146,7 @@ def parse_text(text: str) -> Page:
         page.blocks.append(Block(text=cell_text(s)))
         context = cell_text(s)
     flush_pipe()
+    flush_spaced()
     if not page.title:
         for b in page.blocks[:5]:
             if b.grid is None and re.search(r"报告$", b.text) and len(b.text) < 80:

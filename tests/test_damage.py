@@ -1,6 +1,7 @@
 """Generated pages with known values, clean and with each kind of real-world damage."""
 
 import math
+from pathlib import Path
 
 import pytest
 
@@ -286,3 +287,31 @@ def test_spam_hidden_outside_the_article_is_flagged():
     assert p.report["publisher"] == "张掖市人民政府"  # spam never overwrites what the page says
     clean = parse_report(render(rep).encode(), "x")
     assert clean.report["spam_suspected"] is False
+
+
+@pytest.mark.parametrize("year", [2020, 2022])
+def test_text_extracted_from_a_pdf(year):
+    from sample_portal.pages import render_pdf_text
+    rep = Report(year, seed=60).fill()
+    text = render_pdf_text(rep)
+    assert "\n本\n年\n" in text and "\n- 1 -\n" in text
+    p = parse_report(text.encode("utf-8"), "file:///report.txt")
+    act = {(r["item"], r["measure"]): r["value"] for r in p.active_disclosure}
+    app = {(r["outcome"], r["applicant"]): r["value"] for r in p.applications}
+    rev = {(r["proceeding"], r["outcome"]): r["value"] for r in p.reviews_litigation}
+    assert_same(act, rep.active)
+    assert_same(app, rep.applications)
+    assert_same(rev, rep.reviews)
+    assert p.report["era"] == rep.era and p.report["publisher"] == "张掖市人民政府"
+
+
+def test_the_real_pdf_text_fragment():
+    p = parse_report((Path(__file__).parent / "fixtures/real/city_2024_pdf_text_fragment.txt").read_bytes(), "x", year=2024)
+    app = {(r["outcome"], r["applicant"]): r["value"] for r in p.applications}
+    assert app[("received", "total")] == 3119 and app[("received", "legal_service_org")] == 61
+    assert app[("partially_granted", "natural_person")] == 447
+    assert app[("unavailable_not_held", "total")] == 769
+    act = {(r["item"], r["measure"]): r["value"] for r in p.active_disclosure}
+    assert act == {("administrative_penalty", "decisions"): 3985758, ("administrative_coercion", "decisions"): 88283,
+                   ("administrative_fees", "fee_amount"): 961716000}
+    assert p.report["checks_failed"] == 0

@@ -10,11 +10,12 @@ from __future__ import annotations
 from transforms.normalize import label as norm_label
 from transforms.numbers import parse_value
 from transforms.rows import Row, trim_blanks
-from transforms.vocabulary import code_order, group_of, match
+from transforms.vocabulary import code_order, codes, group_of, match
 
 APPLICANTS = code_order("applications", "applicant")
 ORG_CODES = [c for c in APPLICANTS if c not in ("natural_person", "total")]
 ERA_2021 = {"other_no_correction", "other_unpaid_fee", "other_other"}
+GROUP_OF_CODE = {c.code: c.group for c in codes("applications", "outcome") if c.group}
 TOP_LEVEL = {"received", "carried_over", "granted", "partially_granted", "total_handled", "carried_forward"}
 
 
@@ -44,10 +45,14 @@ def read_applications(rows: list[Row]) -> tuple[list[dict], list[str]]:
         for lab in labels:
             row_group = group_of(lab) or row_group
         outcome = None
-        for lab in reversed(labels):
-            outcome = match(lab, "applications", "outcome", group=row_group or group)
+        for grp in (row_group or group, None):  # the group above, then any (a group label lost in a dump)
+            for lab in reversed(labels):
+                outcome = match(lab, "applications", "outcome", group=grp)
+                if outcome:
+                    break
             if outcome:
                 break
+        row_group = row_group or GROUP_OF_CODE.get(outcome)
         if outcome is None:
             warnings.append(f"三: row {' / '.join(labels)[:50]!r} not recognised; skipped")
             continue

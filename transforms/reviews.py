@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from transforms.numbers import parse_value
 from transforms.rows import Row, trim_blanks
-from transforms.vocabulary import code_order, match
+from transforms.vocabulary import code_order, find_all, match
 
 PROCEEDINGS = code_order("reviews_litigation", "proceeding")
 OUTCOMES = code_order("reviews_litigation", "outcome")
@@ -26,12 +26,10 @@ def read_reviews(rows: list[Row]) -> tuple[list[dict], list[str]]:
         labels, values = row.split()
         if not row.has_numbers:
             for cell in row.logical:
-                p = match(cell, "reviews_litigation", "proceeding", fuzzy=False)
-                o = match(cell, "reviews_litigation", "outcome", fuzzy=False)
-                if p and p not in proc_tokens:
-                    proc_tokens.append(p)
-                elif o and not p:
-                    out_tokens.append(o)
+                procs = find_all(cell, "reviews_litigation", "proceeding")
+                proc_tokens += [p for p in procs if p not in proc_tokens]
+                if not procs:
+                    out_tokens += find_all(cell, "reviews_litigation", "outcome")
             continue
         proc = next((p for p in (match(c, "reviews_litigation", "proceeding") for c in reversed(labels)) if p), None)
         outc = next((o for o in (match(c, "reviews_litigation", "outcome") for c in reversed(labels)) if o), None)

@@ -93,6 +93,29 @@ def _match(t: str, table: str, dimension: str, group: str | None, fuzzy: bool) -
     return max(scored)[1] if scored else None
 
 
+def find_all(text: str, table: str, dimension: str, group: str | None = None) -> list[str]:
+    """Every code named in ``text``, in reading order: a header cell that ran several labels together
+    ("结果纠正其他结果", as text from a PDF gives it) names each of them."""
+    t = norm_label(text)
+    hits: list[tuple[int, int, str]] = []
+    for c in codes(table, dimension):
+        if c.group and group is not None and c.group != group:
+            continue
+        if c.group and group is None and c.keywords == ("其他",):
+            continue
+        for k in c.keywords:
+            start = t.find(k) if k else -1
+            while start >= 0:
+                hits.append((start, -len(k), c.code))
+                start = t.find(k, start + 1)
+    out, end = [], -1
+    for start, neg_len, code in sorted(hits):
+        if start >= end:  # longest keyword at each position, no overlaps
+            out.append(code)
+            end = start - neg_len
+    return out
+
+
 def group_of(text: str) -> str | None:
     """Which outcome group a label heads: (三)不予公开, (四)无法提供, (五)不予处理, (六)其他处理."""
     t = norm_label(text)
