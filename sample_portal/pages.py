@@ -287,11 +287,24 @@ def render_legacy(rep: LegacyReport) -> str:
 </div></body></html>"""
 
 
+def _printed_once(g) -> list[list[str]]:
+    """Each row's cells with a merged cell only in the first row it spans, as flattened dumps print it."""
+    seen: set[int] = set()
+    rows = []
+    for r in range(len(g.cells)):
+        cells = []
+        for text, o in zip(g.cells[r], g.origin[r], strict=True):
+            if o not in seen:
+                cells.append(text)
+            seen.add(o)
+        rows.append(cells)
+    return rows
+
+
 def render_pipe(rep: Report) -> str:
     """The report as a text dump of pipe rows, the way the seed was flattened: a merged cell is
     printed in its first row only, so later rows' labels and headers shift left."""
     from extractors.page import parse_html
-    from extractors.tables import Grid
 
     page = parse_html(render(rep))
     lines = [f"本年度报告由{rep.publisher}办公室编制。统计时间为{rep.year}年1月1日至{rep.year}年12月31日。",
@@ -301,18 +314,8 @@ def render_pipe(rep: Report) -> str:
         if block.grid is None:
             continue
         lines.append(next(heads, ""))
-        g: Grid = block.grid
-        seen: set[int] = set()
-        for r in range(len(g.cells)):
-            cells, last = [], None
-            for text, o in zip(g.cells[r], g.origin[r], strict=True):
-                if o == last or o in seen:
-                    last = o
-                    continue
-                seen.add(o)
-                last = o
-                cells.append(text)
-            lines.append(" | ".join(cells) + " |" + "|" * (len(g.cells[r]) - len(cells)))
+        for r, cells in enumerate(_printed_once(block.grid)):
+            lines.append(" | ".join(cells) + " |" + "|" * (len(block.grid.cells[r]) - len(cells)))
     lines += ["五、存在的主要问题及改进情况", "问题仍然存在。", "六、其他需要报告的事项", "无。"]
     return "\n".join(lines)
 
@@ -331,15 +334,8 @@ def render_pdf_text(rep: Report, wrap: int = 14) -> str:
         if block.grid is None:
             continue
         lines.append(next(heads, ""))
-        g = block.grid
-        seen: set[int] = set()
-        for r in range(len(g.cells)):
-            cells, last = [], None
-            for text, o in zip(g.cells[r], g.origin[r], strict=True):
-                if o != last and o not in seen and text:
-                    cells.append(text)
-                seen.add(o)
-                last = o
+        for cells in _printed_once(block.grid):
+            cells = [c for c in cells if c]
             labels = [c for c in cells if not c.replace(".", "").lstrip("-").isdigit()]
             numbers = [c for c in cells if c not in labels]
             for lab in labels[:-1] if numbers else labels:

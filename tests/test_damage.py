@@ -217,10 +217,7 @@ def test_pipe_text_with_dropped_rowspans(year):
     rep = Report(year, seed=13).fill()
     text = render_pipe(rep)
     assert "| |" in text or "||" in text
-    p = parse_report(text.encode("utf-8"), "file:///dump.txt")
-    act = {(r["item"], r["measure"]): r["value"] for r in p.active_disclosure}
-    app = {(r["outcome"], r["applicant"]): r["value"] for r in p.applications}
-    rev = {(r["proceeding"], r["outcome"]): r["value"] for r in p.reviews_litigation}
+    p, act, app, rev = parsed_values(text)
     assert_same(act, rep.active)
     assert_same(app, rep.applications)
     assert_same(rev, rep.reviews)
@@ -295,10 +292,7 @@ def test_text_extracted_from_a_pdf(year):
     rep = Report(year, seed=60).fill()
     text = render_pdf_text(rep)
     assert "\n本\n年\n" in text and "\n- 1 -\n" in text
-    p = parse_report(text.encode("utf-8"), "file:///report.txt")
-    act = {(r["item"], r["measure"]): r["value"] for r in p.active_disclosure}
-    app = {(r["outcome"], r["applicant"]): r["value"] for r in p.applications}
-    rev = {(r["proceeding"], r["outcome"]): r["value"] for r in p.reviews_litigation}
+    p, act, app, rev = parsed_values(text)
     assert_same(act, rep.active)
     assert_same(app, rep.applications)
     assert_same(rev, rep.reviews)

@@ -65,25 +65,26 @@ def match(text: str, table: str, dimension: str, group: str | None = None, fuzzy
     return _match(norm_label(text), table, dimension, group, fuzzy)
 
 
+def _allowed(table: str, dimension: str, group: str | None) -> list[Code]:
+    """Codes a label under ``group`` may mean: that group's and the ungrouped ones; with no group, all but
+    a group's bare 其他 (which means something only under its group label)."""
+    return [c for c in codes(table, dimension)
+            if not c.group or (c.group == group if group is not None else c.keywords != ("其他",))]
+
+
 @lru_cache(maxsize=65536)
 def _match(t: str, table: str, dimension: str, group: str | None, fuzzy: bool) -> str | None:
     if not t:
         return None
     best, best_len = None, 0
-    for c in codes(table, dimension):
-        if c.group and group is not None and c.group != group:
-            continue
-        if c.group and group is None and c.keywords == ("其他",):
-            continue
+    for c in _allowed(table, dimension, group):
         for k in c.keywords:
             if k and k in t and len(k) > best_len:
                 best, best_len = c.code, len(k)
     if best or not fuzzy or len(t) < 4:
         return best
     scored = []
-    for c in codes(table, dimension):
-        if c.group and group is not None and c.group != group:
-            continue
+    for c in _allowed(table, dimension, group):
         full = c.keywords[0]
         if len(full) < 4:
             continue
@@ -98,11 +99,7 @@ def find_all(text: str, table: str, dimension: str, group: str | None = None) ->
     ("结果纠正其他结果", as text from a PDF gives it) names each of them."""
     t = norm_label(text)
     hits: list[tuple[int, int, str]] = []
-    for c in codes(table, dimension):
-        if c.group and group is not None and c.group != group:
-            continue
-        if c.group and group is None and c.keywords == ("其他",):
-            continue
+    for c in _allowed(table, dimension, group):
         for k in c.keywords:
             start = t.find(k) if k else -1
             while start >= 0:
