@@ -301,52 +301,49 @@ def _printed_once(g) -> list[list[str]]:
     return rows
 
 
-def render_pipe(rep: Report) -> str:
-    """The report as a text dump of pipe rows, the way the seed was flattened: a merged cell is
-    printed in its first row only, so later rows' labels and headers shift left."""
+def _flattened(rep: Report, row_lines, title: bool = False) -> list[str]:
+    """The report's lines with each table row written by ``row_lines(cells, width)``."""
     from extractors.page import parse_html
 
     page = parse_html(render(rep))
-    lines = [f"本年度报告由{rep.publisher}办公室编制。统计时间为{rep.year}年1月1日至{rep.year}年12月31日。",
-             "一、总体情况", f"{rep.year}年，我市扎实推进政务公开工作。"]
+    lines = [f"{rep.publisher}{rep.year}年政府信息公开工作年度报告"] if title else []
+    lines += [f"本报告由{rep.publisher}办公室编制。统计时间为{rep.year}年1月1日至{rep.year}年12月31日。",
+              "一、总体情况", f"{rep.year}年，我市扎实推进政务公开工作。"]
     heads = iter(["二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况", "四、政府信息公开行政复议、行政诉讼情况"])
     for block in page.blocks:
         if block.grid is None:
             continue
         lines.append(next(heads, ""))
         for r, cells in enumerate(_printed_once(block.grid)):
-            lines.append(" | ".join(cells) + " |" + "|" * (len(block.grid.cells[r]) - len(cells)))
-    lines += ["五、存在的主要问题及改进情况", "问题仍然存在。", "六、其他需要报告的事项", "无。"]
-    return "\n".join(lines)
+            lines += row_lines(cells, len(block.grid.cells[r]))
+    return lines + ["五、存在的主要问题及改进情况", "问题仍然存在。", "六、其他需要报告的事项", "无。"]
+
+
+def render_pipe(rep: Report) -> str:
+    """The report as a text dump of pipe rows, the way the seed was flattened: a merged cell is
+    printed in its first row only, so later rows' labels and headers shift left."""
+    return "\n".join(_flattened(rep, lambda cells, width: [" | ".join(cells) + " |" + "|" * (width - len(cells))]))
 
 
 def render_pdf_text(rep: Report, wrap: int = 14) -> str:
     """The report as text extracted from its PDF: cells lost to spaces, long labels wrapped onto the
     next line, a merged label printed one character per line, page numbers between lines."""
-    from extractors.page import parse_html
 
-    page = parse_html(render(rep))
-    lines = [f"{rep.publisher}{rep.year}年政府信息公开工作年度报告",
-             f"本报告由{rep.publisher}办公室编制。统计时间为{rep.year}年1月1日至{rep.year}年12月31日。",
-             "一、总体情况", f"{rep.year}年，我市扎实推进政务公开工作。"]
-    heads = iter(["二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况", "四、政府信息公开行政复议、行政诉讼情况"])
-    for block in page.blocks:
-        if block.grid is None:
-            continue
-        lines.append(next(heads, ""))
-        for cells in _printed_once(block.grid):
-            cells = [c for c in cells if c]
-            labels = [c for c in cells if not c.replace(".", "").lstrip("-").isdigit()]
-            numbers = [c for c in cells if c not in labels]
-            for lab in labels[:-1] if numbers else labels:
-                lines += list(lab) if lab.startswith("三、本年度") else [lab[i:i + wrap] for i in range(0, len(lab), wrap)]
-            if numbers:
-                lab = labels[-1] if labels else ""
-                parts = [lab[i:i + wrap] for i in range(0, len(lab), wrap)] or [""]
-                lines += parts[:-1] + [(parts[-1] + " " + " ".join(numbers)).strip()]
-    lines += ["五、存在的主要问题及改进情况", "问题仍然存在。", "六、其他需要报告的事项", "无。"]
+    def pdf_row(cells: list[str], width: int) -> list[str]:
+        cells = [c for c in cells if c]
+        labels = [c for c in cells if not c.replace(".", "").lstrip("-").isdigit()]
+        numbers = [c for c in cells if c not in labels]
+        out = []
+        for lab in labels[:-1] if numbers else labels:
+            out += list(lab) if lab.startswith("三、本年度") else [lab[i:i + wrap] for i in range(0, len(lab), wrap)]
+        if numbers:
+            lab = labels[-1] if labels else ""
+            parts = [lab[i:i + wrap] for i in range(0, len(lab), wrap)] or [""]
+            out += parts[:-1] + [(parts[-1] + " " + " ".join(numbers)).strip()]
+        return out
+
     out = []
-    for i, line in enumerate(lines):
+    for i, line in enumerate(_flattened(rep, pdf_row, title=True)):
         out.append(line)
         if i % 23 == 22:
             out.append(f"- {i // 23 + 1} -")
