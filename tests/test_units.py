@@ -214,3 +214,15 @@ def test_label_variants():
 def test_publisher_candidates(title, body, meta, want):
     from transforms.metadata import publisher_candidates
     assert publisher_candidates(title, meta, body, "")[0][0] == want
+
+
+@pytest.mark.parametrize("title,publisher,year", [
+    ("关于印发《张掖市2022年政府信息公开工作年度报告》的通知", "张掖市人民政府", 2022),
+    ("【政务公开】张掖市教育局2021年政府信息公开工作年度报告", "张掖市教育局", 2021),
+    ("张掖市人民政府政府信息公开工作年度报告（2020年度）", "张掖市人民政府", 2020),
+    ("张掖市财政局关于2019年度政府信息公开工作年度报告", "张掖市财政局", 2019),
+])
+def test_titles_in_their_wrappers(title, publisher, year):
+    from transforms.metadata import publisher_candidates
+    assert publisher_candidates(title, {}, "", "")[0] == (publisher, "title")
+    assert report_year(title, "") == year

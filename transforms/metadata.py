@@ -25,7 +25,8 @@ def _cn_year(text: str) -> str:
 def report_year(title: str, body: str) -> int | None:
     """The year the statistics cover: title first, then the statistics period, then the text."""
     t = _cn_year(norm(title))
-    m = re.search(r"(20[0-3]\d|199\d)年?度?.{0,30}(年度报告|年报|工作报告|报告)", t)
+    m = re.search(r"(20[0-3]\d|199\d)年?度?.{0,30}(年度报告|年报|工作报告|报告)", t) or \
+        re.search(r"(?:报告|年报)\((20[0-3]\d)年?度?\)", t)
     if m:
         return int(m.group(1))
     b = _cn_year(norm(body[:6000]))
@@ -74,6 +75,10 @@ _ORG_SUFFIX = (r"(?:人民政府(?:办公厅|办公室)?|政府办公室|管理�
 _PUBLISHER_IN_TITLE = re.compile(r"^(.{2,40}?" + _ORG_SUFFIX + r")(?:关于)?(?:20\d\d|二〇|[（(])")
 _PUBLISHER_BEFORE_YEAR = re.compile(r"^(.{2,40}?)(?:20\d\d|二〇..)年")
 _PUBLISHER_AFTER_YEAR = re.compile(r"^(?:20\d\d)年度?(.{2,40}?)(?:政府)?(?:信息公开|政务公开)(?:工作)?年度?报告")
+_PUBLISHER_NO_YEAR = re.compile(r"^(.{2,40}?)(?:政府)?(?:信息公开|政务公开)(?:工作)?年度?报告")  # …报告（2020年度）
+# Wrappers around a title: 关于印发《…》的通知, 【政务公开】 tags, quotes.
+_TITLE_WRAPPER = re.compile(r"^(?:[(\[][^)\]]{1,12}[)\]])?(?:关于(?:印发|公布|发布|公开))?[《<]?|[》>]?(?:的通知|的公告)?$")
+_TITLE_PATTERNS = (_PUBLISHER_IN_TITLE, _PUBLISHER_BEFORE_YEAR, _PUBLISHER_AFTER_YEAR, _PUBLISHER_NO_YEAR)
 _COMPILED_BY = re.compile(r"由(.{2,40}?" + _ORG_SUFFIX + r")(?:负责)?(?:编制|编写|起草|制作)")
 # "…要求，张掖市人民政府办公室编制了本报告" (no 由): the name runs back to the previous punctuation.
 _COMPILED = re.compile(
@@ -88,10 +93,13 @@ def publisher_candidates(title: str, meta: dict[str, str], body: str, chrome: st
     """(name, where) pairs in order of trust."""
     out: list[tuple[str, str]] = []
     t = norm(title)
-    m = _PUBLISHER_IN_TITLE.match(t) or _PUBLISHER_BEFORE_YEAR.match(t) or _PUBLISHER_AFTER_YEAR.match(t)
-    if m and not re.search(r"报告|年度", m.group(1)):
-        # A title that names only a place (张掖市2020年…报告) is that place's government's report.
-        out.append((government_of(m.group(1)) or m.group(1), "title"))
+    t = _TITLE_WRAPPER.sub("", t)  # 【政务公开】, 关于印发《…》的通知 (norm() made 【】 into ())
+    for pattern in _TITLE_PATTERNS:
+        m = pattern.match(t)
+        if m and not re.search(r"报告|年度", m.group(1)):
+            # A title that names only a place (张掖市2020年…报告) is that place's government's report.
+            out.append((government_of(m.group(1)) or m.group(1), "title"))
+            break
     for key in ("field:发布机构", "field:发文机关"):
         if meta.get(key):
             out.append((norm(meta[key]), key.replace("field:", "")))
