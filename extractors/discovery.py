@@ -40,7 +40,7 @@ REPORT_TITLE = re.compile(
 )
 DECOY = re.compile(
     r"网站工作年度报表|网站年度报表|年度报表|(?:编制|编写|报送|发布|做好|开展).{0,20}(?:年度报告|年报).{0,10}(?:工作)?的?通知|"
-    r"关于.{0,30}(?:年度报告|年报).{0,10}通知|工作要点|报告格式|格式文本|模板|填报说明|统计(?:调查)?制度|解读|图解|评估报告|"
+    r"关于.{0,30}(?:年度报告|年报).{0,10}通知|^关于(?:做好|开展|报送|编制|加强|进一步|组织)|工作要点|报告格式|格式文本|模板|填报说明|统计(?:调查)?制度|解读|图解|评估报告|"
     r"第三方评估|考核|述职|预算|决算|审计"
 )
 COLUMN_WORDS = re.compile(r"政府信息公开(?:工作)?年(?:度报告|报)|信息公开年报|公开年报|年度报告|年报")
@@ -89,6 +89,10 @@ def report_year_of(title: str) -> int | None:
 def classify_title(title: str) -> str:
     """'report', 'decoy' (looks like one, is not) or 'other'."""
     t = norm(title)
+    truncated = re.search(r"(?:\.{2,}|…+)$", t)  # listings cut long titles: "…2023年政府信息公开工作年..."
+    if truncated and re.search(r"信息公开|政务公开", t) and report_year_of(t + "报告") is not None \
+            and not DECOY.search(t):
+        return "report"
     if not re.search(r"年度?报[告表]|年报|信息公开.{0,6}报告", t):
         return "other"
     if DECOY.search(t):

@@ -24,6 +24,8 @@ from extractors.discovery import (
     ("2022年政府信息公开工作年度报告格式说明", "decoy"),
     ("《2023年政府信息公开工作年度报告》解读", "decoy"),
     ("2021年政务公开工作要点", "other"),
+    ("张掖市人民政府2023年政府信息公开工作年...", "report"),  # a listing cut the title
+    ("关于做好2023年政府信息公开工作年度报告编...", "decoy"),
     ("关于召开全市政务公开工作会议的通知", "other"),
 ])
 def test_titles(title, kind):
