@@ -348,3 +348,39 @@ def render_pdf_text(rep: Report, wrap: int = 14) -> str:
         if i % 23 == 22:
             out.append(f"- {i // 23 + 1} -")
     return "\n".join(out)
+
+
+def render_docx(rep: Report) -> bytes:
+    """The report as a Word .docx, tables with Word's merged cells (python-docx; tests and fixtures only)."""
+    import io
+
+    import docx
+
+    from extractors.page import parse_html
+
+    document = docx.Document()
+    document.add_paragraph(f"{rep.publisher}{rep.year}年政府信息公开工作年度报告")
+    document.add_paragraph(f"本报告由{rep.publisher}办公室编制。统计时间为{rep.year}年1月1日至{rep.year}年12月31日。")
+    document.add_paragraph("一、总体情况")
+    heads = iter(["二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况", "四、政府信息公开行政复议、行政诉讼情况"])
+    for block in parse_html(render(rep)).blocks:
+        if block.grid is None:
+            continue
+        document.add_paragraph(next(heads, ""))
+        g = block.grid
+        table = document.add_table(rows=len(g.cells), cols=len(g.cells[0]))
+        spans: dict[int, list[tuple[int, int]]] = {}
+        for r, row in enumerate(g.origin):
+            for c, o in enumerate(row):
+                spans.setdefault(o, []).append((r, c))
+        for o, places in spans.items():
+            (r0, c0), (r1, c1) = places[0], places[-1]
+            cell = table.cell(r0, c0)
+            if (r1, c1) != (r0, c0):
+                cell = cell.merge(table.cell(r1, c1))  # Word writes gridSpan / vMerge
+            cell.text = g.cells[r0][c0]
+    document.add_paragraph("五、存在的主要问题及改进情况")
+    document.add_paragraph("六、其他需要报告的事项")
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()

@@ -85,3 +85,15 @@ def test_parse_a_url_through_the_polite_client():
         r = run("parse", sp.url + "/no/such/page.html", "--json")
         assert r.returncode == 2 and "HTTP 404" in r.stderr
         assert [x.path for x in sp.log].count("/robots.txt") == 3
+
+
+def test_docx_bomb_and_broken_zip(tmp_path):
+    import zipfile
+    bomb = tmp_path / "bomb.docx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("word/document.xml", b"<" + b" " * (60 * 1024 * 1024) + b"/>")
+    broken = tmp_path / "broken.docx"
+    broken.write_bytes(b"PK\x03\x04" + b"\x00" * 100)
+    for p in (bomb, broken):
+        r = run("parse", str(p), "--json")
+        assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr

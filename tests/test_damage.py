@@ -1,6 +1,8 @@
 """Generated pages with known values, clean and with each kind of real-world damage."""
 
+import io
 import math
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -309,3 +311,20 @@ def test_the_real_pdf_text_fragment():
     assert act == {("administrative_penalty", "decisions"): 3985758, ("administrative_coercion", "decisions"): 88283,
                    ("administrative_fees", "fee_amount"): 961716000}
     assert p.report["checks_failed"] == 0
+
+
+@pytest.mark.parametrize("year", [2020, 2023])
+def test_word_docx_attachment(year):
+    from sample_portal.pages import render_docx
+    rep = Report(year, seed=70).fill()
+    data = render_docx(rep)
+    xml = zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml")
+    assert b"gridSpan" in xml and b"vMerge" in xml  # Word's merged cells, both directions
+    p = parse_report(data, "file:///report.docx")
+    act = {(r["item"], r["measure"]): r["value"] for r in p.active_disclosure}
+    app = {(r["outcome"], r["applicant"]): r["value"] for r in p.applications}
+    rev = {(r["proceeding"], r["outcome"]): r["value"] for r in p.reviews_litigation}
+    assert_same(act, rep.active)
+    assert_same(app, rep.applications)
+    assert_same(rev, rep.reviews)
+    assert (p.report["year"], p.report["era"], p.report["publisher"]) == (year, rep.era, "张掖市人民政府")

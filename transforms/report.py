@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from extractors.decode import DecodeError, decode_bytes
+from extractors.docx import is_docx, parse_docx
 from extractors.page import Block, NotAReportError, Page, looks_like_html, parse_html, parse_text
 from transforms import metadata
 from transforms.active_disclosure import era_signal, read_active
@@ -71,11 +72,14 @@ def parse_report(data: bytes, source_url: str = "", fetched_at: datetime | None 
         raise NotAReportError("empty input")
     if len(data) > MAX_BYTES:
         raise NotAReportError(f"input is {len(data)} bytes, more than the {MAX_BYTES} a report page can be")
-    try:
-        text = decode_bytes(data, content_type)
-    except DecodeError as exc:
-        raise NotAReportError(str(exc)) from None
-    page = parse_html(text) if looks_like_html(text) else parse_text(text)
+    if is_docx(data):
+        page = parse_docx(data)
+    else:
+        try:
+            text = decode_bytes(data, content_type)
+        except DecodeError as exc:
+            raise NotAReportError(str(exc)) from None
+        page = parse_html(text) if looks_like_html(text) else parse_text(text)
     warnings: list[str] = []
     blocks, title = _select_report(page, publisher, warnings)
     body = "\n".join(b.text for b in blocks if b.grid is None)
