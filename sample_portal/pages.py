@@ -373,7 +373,7 @@ def render_docx(rep: Report) -> bytes:
         for r, row in enumerate(g.origin):
             for c, o in enumerate(row):
                 spans.setdefault(o, []).append((r, c))
-        for o, places in spans.items():
+        for places in spans.values():
             (r0, c0), (r1, c1) = places[0], places[-1]
             cell = table.cell(r0, c0)
             if (r1, c1) != (r0, c0):
