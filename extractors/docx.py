@@ -14,7 +14,7 @@ import zipfile
 import lxml.etree
 
 from extractors.page import Block, NotAReportError, Page
-from extractors.tables import MAX_SPAN_CELLS, Grid, cell_text
+from extractors.tables import MAX_SPAN_CELLS, Grid, cell_text, rectangular
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 MAX_XML_BYTES = 50 * 1024 * 1024
@@ -96,13 +96,7 @@ def _table(tbl) -> Grid:
             row_o += [oid] * span
         cells.append(row_t)
         origin.append(row_o)
-    width = max((len(r) for r in cells), default=0)
-    for t, o in zip(cells, origin, strict=True):
-        while len(t) < width:
-            t.append("")
-            o.append(next_id)
-            next_id += 1
-    return Grid(cells, origin)
+    return rectangular(cells, origin, next_id)
 
 
 def _owner(el):

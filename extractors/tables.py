@@ -96,8 +96,13 @@ def expand_spans(rows: list[list[tuple[str, int, int]]]) -> Grid:
         origin.append(out_o)
         for key in [k for k in pending if k[0] == r]:  # spans past a short row
             del pending[key]
+    return rectangular(cells, origin, next_id)
+
+
+def rectangular(cells: list[list[str]], origin: list[list[int]], next_id: int) -> Grid:
+    """Pad short rows with empty cells (each its own source, numbered from ``next_id``) into a Grid."""
     width = max((len(r) for r in cells), default=0)
-    for t, o in zip(cells, origin, strict=False):
+    for t, o in zip(cells, origin, strict=True):
         while len(t) < width:
             t.append("")
             o.append(next_id)
