@@ -9,14 +9,13 @@ figure excludes the embedded server's one-time start-up, measured apart.
 
 from __future__ import annotations
 
-import os
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-os.environ.setdefault("PREFECT_LOGGING_TO_API_ENABLED", "false")
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+from flows.cli import quiet_prefect  # noqa: E402
+
+quiet_prefect()  # before Prefect is imported
 
 from extractors.crawler import Portal  # noqa: E402
 from flows.pipeline import make_session, process_portal, store_outcomes  # noqa: E402
@@ -36,7 +35,7 @@ def plain(out: str) -> float:
         def one(p):
             started = time.monotonic()
             o = process_portal(p, f"{out}/_archive", 0, session=make_session(polite=False))
-            return store_outcomes(out, [o], {p.id: p}, started)
+            return store_outcomes(out, [o], {p.id: p}, started, {})
 
         with ThreadPoolExecutor(4) as pool:
             list(pool.map(one, ps))

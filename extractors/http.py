@@ -126,9 +126,20 @@ class PoliteSession:
         self.policies: dict[str, HostPolicy] = {}
         self._gates: dict[str, _HostGate] = {}
         self._robots: dict[str, Protego | None] = {}
+        self._private_hosts: dict[str, bool] = {}
         self._lock = threading.Lock()
         self.on_robots = None  # callback(Response) for robots.txt responses (the archive keeps them too)
         self.robots_archived = None  # callable(url) -> (etag, last_modified, body) | None: robots.txt made conditional
+
+    def _private(self, host: str) -> bool:
+        """_is_private, resolved once per host and session rather than on every request and redirect."""
+        with self._lock:
+            known = self._private_hosts.get(host)
+        if known is None:
+            known = _is_private(host)
+            with self._lock:
+                self._private_hosts[host] = known
+        return known
 
     def allow_portal(self, entry_url: str, delay: float | None = None, max_connections: int | None = None) -> None:
         """Register a portal: its host may be private (tests) and may carry its own politeness."""
@@ -197,7 +208,7 @@ class PoliteSession:
         if parts.scheme not in ("http", "https"):
             return f"scheme {parts.scheme!r} is not http(s)"
         host = parts.hostname or ""
-        if host not in self.allowed_private and _is_private(host):
+        if host not in self.allowed_private and self._private(host):
             return f"{host} is a private, loopback or link-local address"
         return None
 

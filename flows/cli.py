@@ -114,7 +114,7 @@ def cmd_store_verify(args) -> int:
     return 1 if problems else 0
 
 
-def _quiet_prefect() -> None:
+def quiet_prefect() -> None:
     """Prefect on the embedded server: keep its console and API logging small for large runs."""
     import os
 
@@ -146,7 +146,7 @@ def _print_summary(summary, out: str, archive: str) -> None:
 
 
 def cmd_crawl(args) -> int:
-    _quiet_prefect()
+    quiet_prefect()
     try:
         portals = _registry_portals(args)
     except InputError as exc:
@@ -184,7 +184,7 @@ def cmd_crawl(args) -> int:
 
 
 def cmd_reprocess(args) -> int:
-    _quiet_prefect()
+    quiet_prefect()
     from flows.nightly import reprocess_flow
 
     result = reprocess_flow(out=args.out, registry=args.registry, parser_version=args.parser_version,

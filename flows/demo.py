@@ -9,7 +9,6 @@ the second run downloads nothing new (every request is conditional).
 from __future__ import annotations
 
 import csv
-import os
 import sys
 import tempfile
 from pathlib import Path
@@ -20,11 +19,10 @@ DEMO_PORT = 8731
 
 
 def main(out: str = "out") -> int:
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    os.environ.setdefault("PREFECT_LOGGING_TO_API_ENABLED", "false")
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    from flows.cli import _print_summary, quiet_prefect
+
+    quiet_prefect()
     from extractors.crawler import load_registry
-    from flows.cli import _print_summary
     from flows.nightly import nightly
 
     # A fixed port keeps the URLs (and so the archive's validators) the same from run to run;

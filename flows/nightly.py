@@ -74,13 +74,15 @@ def run_portals(portals: list[Portal], out: str, since: int | None, polite: bool
     started = time.monotonic()
     show = progress and sys.stderr.isatty()
     archive_dir = str(archive_root(out, archive))
-    _, shas = stored_reports(out)
+    known = stored_reports(out)
+    shas = set(known.values())
     by_id = {p.id: p for p in portals}
     futures = [portal_task.submit(p, archive_dir, since, polite, until, shas) for p in portals]
     parts = []
     for f in as_completed(futures):
         outcome = f.result()
-        parts.append(store_outcomes(out, [outcome], {outcome.portal_id: by_id[outcome.portal_id]}, time.monotonic()))
+        parts.append(store_outcomes(out, [outcome], {outcome.portal_id: by_id[outcome.portal_id]}, time.monotonic(),
+                                    known))
         if show:
             _progress_bar(len(parts), len(futures), sum(p.reports_new + p.reports_changed for p in parts))
     summary = _merge(parts, started)

@@ -126,19 +126,22 @@ def _mark(row: dict | None, outcome: str, detail: str) -> None:
         row["outcome"], row["detail"] = outcome, detail[:300]
 
 
-def stored_reports(out: str | Path) -> tuple[dict[str, str], set[str]]:
-    """({report_id: content_sha256}, content_sha256s) already in the store."""
+def stored_reports(out: str | Path) -> dict[str, str]:
+    """{report_id: content_sha256} of the reports already in the store."""
     from store.read import read_dataset
 
     df = read_dataset(out, "reports")
-    return dict(zip(df["report_id"], df["content_sha256"], strict=True)), set(df["content_sha256"])
+    return dict(zip(df["report_id"], df["content_sha256"], strict=True))
 
 
 def store_outcomes(out: str | Path, outcomes: list[PortalOutcome], portals: dict[str, Portal],
-                   started: float) -> RunSummary:
-    """Upsert every parsed report and the fetch log; the store is the only writer of Parquet."""
+                   started: float, known: dict[str, str]) -> RunSummary:
+    """Upsert every parsed report and the fetch log; the store is the only writer of Parquet.
+
+    ``known`` ({report_id: content_sha256} already stored) tells new from changed reports; it is
+    updated here, so a run reads the reports dataset once, not once per portal.
+    """
     summary = RunSummary()
-    known, _ = stored_reports(out)
     parsed = [p for o in outcomes for p in o.parsed]
     if parsed:
         write_reports(out, parsed)
@@ -158,6 +161,7 @@ def store_outcomes(out: str | Path, outcomes: list[PortalOutcome], portals: dict
             else:  # the same bytes found again (e.g. at a new URL)
                 summary.reports_unchanged += 1
             summary.checks_failed += p.report["checks_failed"]
+            known[p.report["report_id"]] = p.report["content_sha256"]
         for row in o.log:
             summary.outcomes[row["outcome"]] = summary.outcomes.get(row["outcome"], 0) + 1
     write_fetch_log(out, outcomes, portals)

@@ -109,10 +109,11 @@ def parse_report(data: bytes, source_url: str = "", fetched_at: datetime | None 
 
     # Injected spam hides anywhere: the title, meta keywords, hidden blocks outside the article.
     spam = metadata.spam_hits("\n".join([title, page.title, page.chrome, body, *page.meta.values()]))
-    pub, where = _publisher(page, title, body, publisher, warnings)
+    candidates = metadata.publisher_candidates(title, page.meta, body, page.chrome)
+    pub, where = _publisher(candidates, body, publisher, warnings)
     if pub is None and default_publisher:
         pub, where = default_publisher, "registry (the page names no publisher)"
-    code, region = _place(pub, adcode, default_adcode, title, page, body, warnings)
+    code, region = _place(pub, adcode, default_adcode, candidates, body, warnings)
     province = region.province if region else (code[:2] + "0000" if code else None)
     if spam:
         warnings.append("page carries injected spam: " + ", ".join(spam[:5]))
@@ -195,8 +196,8 @@ def _title_in_blocks(blocks: list[Block]) -> str:
     return ""
 
 
-def _place(pub: str | None, adcode: str | None, default_adcode: str | None, title: str, page: Page, body: str,
-           warnings: list[str]):
+def _place(pub: str | None, adcode: str | None, default_adcode: str | None, candidates: list[tuple[str, str]],
+           body: str, warnings: list[str]):
     """(adcode, Region) of the publisher: the caller's code, else the publisher's name, else the site's
     own name (a department named without its place), else the registry's default."""
     if adcode:
@@ -207,7 +208,7 @@ def _place(pub: str | None, adcode: str | None, default_adcode: str | None, titl
         return adcode, region
     region = region_in_name(pub, body[:3000]) if pub else None
     if region is None:
-        for name, where in metadata.publisher_candidates(title, page.meta, body, page.chrome):
+        for name, where in candidates:
             region = region_in_name(name, body[:3000]) if not metadata.spam_hits(name) else None
             if region:
                 warnings.append(f"region read from the {where} ({name})")
@@ -218,11 +219,11 @@ def _place(pub: str | None, adcode: str | None, default_adcode: str | None, titl
     return (region.adcode if region else None), region
 
 
-def _publisher(page: Page, title: str, body: str, given: str | None,
+def _publisher(candidates: list[tuple[str, str]], body: str, given: str | None,
                warnings: list[str]) -> tuple[str | None, str | None]:
     if given:
         return given, None
-    for name, where in metadata.publisher_candidates(title, page.meta, body, page.chrome):
+    for name, where in candidates:
         if metadata.spam_hits(name):
             warnings.append(f"the {where} names the publisher with spam ({name[:30]}); ignored")
             continue
