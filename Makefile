@@ -18,7 +18,7 @@ test: venv
 	$(BIN)/python -m pytest
 
 lint: venv
-	$(BIN)/ruff check flows extractors transforms store sample_portal tests benchmarks
+	$(BIN)/ruff check nianbao flows extractors transforms store sample_portal data tests benchmarks
 
 bench: venv
 	$(BIN)/python -m benchmarks.parse_bench
@@ -26,7 +26,7 @@ bench: venv
 	$(BIN)/python -m benchmarks.flow_bench
 
 demo: venv
-	$(BIN)/python -m flows.demo out
+	$(BIN)/python -m nianbao.flows.demo out
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

@@ -13,14 +13,14 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from flows.cli import quiet_prefect  # noqa: E402
+from nianbao.flows.cli import quiet_prefect  # noqa: E402
 
 quiet_prefect()  # before Prefect is imported
 
-from extractors.crawler import Portal  # noqa: E402
-from flows.pipeline import make_session, process_portal, store_outcomes  # noqa: E402
-from sample_portal.server import SamplePortal, registry_rows  # noqa: E402
-from sample_portal.site import expected_reports  # noqa: E402
+from nianbao.extractors.crawler import Portal  # noqa: E402
+from nianbao.flows.pipeline import make_session, process_portal, store_outcomes  # noqa: E402
+from nianbao.sample_portal.server import SamplePortal, registry_rows  # noqa: E402
+from nianbao.sample_portal.site import expected_reports  # noqa: E402
 
 
 def portals(base: str) -> list[Portal]:
@@ -43,7 +43,7 @@ def plain(out: str) -> float:
 
 
 def with_prefect(out: str) -> float:
-    from flows.nightly import nightly
+    from nianbao.flows.nightly import nightly
 
     with SamplePortal() as sp:
         ps = portals(sp.url)
@@ -53,7 +53,7 @@ def with_prefect(out: str) -> float:
 
 
 def main() -> None:
-    from flows.nightly import nightly
+    from nianbao.flows.nightly import nightly
 
     n = len(expected_reports())
     with tempfile.TemporaryDirectory() as tmp:

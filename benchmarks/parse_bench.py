@@ -15,8 +15,8 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
 
-from sample_portal.pages import Report, render  # noqa: E402
-from transforms.report import parse_report  # noqa: E402
+from nianbao.sample_portal.pages import Report, render  # noqa: E402
+from nianbao.transforms.report import parse_report  # noqa: E402
 
 
 def pages() -> list[tuple[str, bytes]]:

@@ -18,11 +18,11 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from sample_portal.pages import Report, render  # noqa: E402
-from store.from_reports import columns_of, write_reports  # noqa: E402
-from store.parquet_store import upsert  # noqa: E402
-from store.read import read_dataset  # noqa: E402
-from transforms.report import parse_report, report_id  # noqa: E402
+from nianbao.sample_portal.pages import Report, render  # noqa: E402
+from nianbao.store.from_reports import columns_of, write_reports  # noqa: E402
+from nianbao.store.parquet_store import upsert  # noqa: E402
+from nianbao.store.read import read_dataset  # noqa: E402
+from nianbao.transforms.report import parse_report, report_id  # noqa: E402
 
 PROVINCES = ["110000", "120000", "130000", "140000", "150000", "210000", "220000", "230000", "310000", "320000",
              "330000", "340000", "350000", "360000", "370000", "410000", "420000", "430000", "440000", "450000",

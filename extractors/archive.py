@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from extractors.http import Response
+from nianbao.extractors.http import Response
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS responses (

@@ -14,10 +14,10 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from extractors import discovery
-from extractors.archive import Archive
-from extractors.decode import DecodeError, decode_bytes
-from extractors.http import PoliteSession, Response, registrable_domain
+from nianbao.extractors import discovery
+from nianbao.extractors.archive import Archive
+from nianbao.extractors.decode import DecodeError, decode_bytes
+from nianbao.extractors.http import PoliteSession, Response, redact, registrable_domain
 
 MAX_LISTING_PAGES = 300
 
@@ -102,7 +102,7 @@ class PortalCrawler:
     def _log(self, url: str, kind: str, outcome: str, resp: Response | None = None, sha: str | None = None,
              detail: str = "") -> None:
         self.result.log.append({
-            "portal_id": self.portal.id, "url": url, "kind": kind, "outcome": outcome,
+            "portal_id": self.portal.id, "url": redact(url), "kind": kind, "outcome": outcome,
             "status": resp.status if resp else None, "fetched_at": resp.fetched_at if resp else None,
             "content_sha256": sha, "bytes": len(resp.body) if resp else 0,
             "elapsed_ms": resp.elapsed_ms if resp else 0, "detail": detail or (resp.detail if resp else ""),
@@ -141,15 +141,27 @@ class PortalCrawler:
                 return self.result
             reports = self.walk_listings(starts)
             for link in reports:
-                self.fetch_report(link)
+                try:
+                    self.fetch_report(link)
+                except Exception as exc:  # one URL's malformed response costs that URL, not the portal
+                    self._log(link.url, "report", "error", detail=f"{type(exc).__name__}: {exc}"[:300])
         except Exception as exc:  # one portal's failure is recorded; the run goes on
             self.result.error = f"{type(exc).__name__}: {exc}"
             self._log(self.portal.entry_url, "portal", "error", detail=self.result.error)
         return self.result
 
     def _listing(self, url: str) -> tuple[str, list[discovery.Link]] | None:
+        """A listing page's text and links, or None (logged) when it cannot be had or read."""
         if url in self.listings:  # the entry page is read by find_column and again by walk_listings
             return self.listings[url]
+        try:
+            return self._read_listing(url)
+        except Exception as exc:  # one URL's malformed response costs that URL, not the portal
+            self._log(url, "listing", "error", detail=f"{type(exc).__name__}: {exc}"[:300])
+            self.listings[url] = None
+            return None
+
+    def _read_listing(self, url: str) -> tuple[str, list[discovery.Link]] | None:
         resp, body, _ = self.fetch(url, "listing")
         if body is None:
             self._log(url, "listing", resp.outcome, resp)
@@ -219,7 +231,12 @@ class PortalCrawler:
             years = [r.year for r in reports if r.year]
             if self.since and years and max(years) < self.since:
                 continue  # listings run newest first: later pages are older still
-            for nxt in discovery.next_pages(text, url, page_links):
+            try:
+                later = discovery.next_pages(text, url, page_links)
+            except Exception as exc:
+                self._log(url, "listing", "error", detail=f"paging: {type(exc).__name__}: {exc}"[:300])
+                later = []
+            for nxt in later:
                 if nxt not in done and self._on_site(nxt):
                     queue.append(nxt)
         return list(found.values())

@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import lxml.etree
 
-from transforms.normalize import norm
+from nianbao.transforms.normalize import norm
 
 _PARSER = lxml.etree.HTMLParser(encoding="utf-8", remove_comments=True)
 
@@ -169,14 +169,17 @@ def trs_pages(text: str, url: str) -> list[str]:
         return []
     total = m.group(1)
     if not total.isdigit():
-        v = re.search(rf"\b{re.escape(total)}\s*=\s*['\"]?(\d+)", text)
+        v = re.search(rf"\b{re.escape(total[:100])}\s*=\s*['\"]?(\d{{1,9}})\b", text)
         if not v:
             return []
         total = v.group(1)
     name, ext = m.group(3), m.group(4)
-    pages = [f"{name}.{ext}"] + [f"{name}_{i}.{ext}" for i in range(1, min(int(total), 500))]
+    count = int(total) if len(total) <= 9 else MAX_PAGES  # a 10,000-digit "total" is a hostile page, not a count
+    pages = [f"{name}.{ext}"] + [f"{name}_{i}.{ext}" for i in range(1, min(count, MAX_PAGES))]
     return [urljoin(url, p) for p in pages]
 
+
+MAX_PAGES = 500  # listing pages built from one page's paging script or reply
 
 _HANWEB_XML = re.compile(r"<script[^>]+type=['\"]text/xml['\"][^>]*>(.*?)</script>", re.S | re.I)
 _CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
@@ -202,12 +205,15 @@ def hanweb_pages(text: str, url: str) -> list[str]:
     m_proxy = re.search(r"['\"]([^'\"]*dataproxy\.jsp[^'\"]*)['\"]", text)
     if not (m_total and m_proxy):
         return []
-    total, per = int(m_total.group(1)), int(m_per.group(1)) if m_per else 15
+    total = min(int(m_total.group(1)[:12]), 10**9)
+    per = max(1, min(int(m_per.group(1)[:6]), 1000)) if m_per else 15
     proxy = urlsplit(urljoin(url, unescape(m_proxy.group(1))))
     params = dict(parse_qsl(proxy.query))
     shown = len(re.findall(r"<record>", block))
     pages = []
-    for start in range(shown + 1, total + 1, per * 3 if per * 3 > 0 else 45):
+    for start in range(shown + 1, total + 1, per * 3):
+        if len(pages) >= MAX_PAGES:  # totalrecord=10^9 must not build millions of URLs
+            break
         q = dict(params, startrecord=str(start), endrecord=str(min(total, start + per * 3 - 1)), perpage=str(per))
         pages.append(urlunsplit((proxy.scheme, proxy.netloc, proxy.path, urlencode(q), "")))
     return pages
@@ -230,11 +236,12 @@ def json_links(text: str, base: str) -> tuple[list[Link], list[str]]:
     """Items and further pages of a JSON list API reply."""
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: a reply nested thousands deep
         return [], []
     items: list[Link] = []
-
-    def walk(node) -> None:
+    stack = [data]  # iterative: nesting depth costs no recursion
+    while stack:
+        node = stack.pop()
         if isinstance(node, dict):
             title = next((node[k] for k in ("title", "docTitle", "name", "DOCTITLE", "TITLE") if
                           isinstance(node.get(k), str)), None)
@@ -242,33 +249,30 @@ def json_links(text: str, base: str) -> tuple[list[Link], list[str]]:
                          isinstance(node.get(k), str)), None)
             if title and href:
                 items.append(Link(urljoin(base, href), title))
-            for v in node.values():
-                walk(v)
+            stack.extend(reversed(list(node.values())))
         elif isinstance(node, list):
-            for v in node:
-                walk(v)
-
-    walk(data)
+            stack.extend(reversed(node))
     pages = []
     total = _find_int(data, ("totalPages", "totalPage", "pageCount", "pages", "total_pages"))
     parts = urlsplit(base)
     q = dict(parse_qsl(parts.query))
     key = next((k for k in ("page", "pageNo", "pageIndex", "pageNum") if k in q), None)
     if total and key and q[key].isdigit():
-        for n in range(int(q[key]) + 1, min(total, 500) + 1):
+        for n in range(int(q[key]) + 1, min(total, MAX_PAGES) + 1):
             pages.append(urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(dict(q, **{key: str(n)})), "")))
     return items, pages
 
 
 def _find_int(node, keys) -> int | None:
-    if isinstance(node, dict):
-        for k in keys:
-            if isinstance(node.get(k), int):
-                return node[k]
-        for v in node.values():
-            found = _find_int(v, keys)
-            if found:
-                return found
+    """The first of ``keys`` holding an int, breadth first (iterative, so nesting depth is harmless)."""
+    queue = [node]
+    while queue:
+        node = queue.pop(0)
+        if isinstance(node, dict):
+            for k in keys:
+                if isinstance(node.get(k), int) and not isinstance(node[k], bool):
+                    return node[k]
+            queue.extend(v for v in node.values() if isinstance(v, dict))
     return None
 
 

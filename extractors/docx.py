@@ -13,8 +13,8 @@ import zipfile
 
 import lxml.etree
 
-from extractors.page import Block, NotAReportError, Page
-from extractors.tables import MAX_SPAN_CELLS, Grid, cell_text, rectangular
+from nianbao.extractors.page import Block, NotAReportError, Page
+from nianbao.extractors.tables import MAX_SPAN_CELLS, Grid, cell_text, rectangular
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 MAX_XML_BYTES = 50 * 1024 * 1024

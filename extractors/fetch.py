@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from extractors.http import PoliteSession
+from nianbao.extractors.http import PoliteSession
 
 
 class FetchError(RuntimeError):

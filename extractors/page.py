@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 import lxml.etree
 
-from extractors.tables import Grid, cell_text, html_table_to_grid, is_pipe_row, pipe_lines_to_grid
-from extractors.text_tables import SpacedTable
+from nianbao.extractors.tables import Grid, cell_text, html_table_to_grid, is_pipe_row, pipe_lines_to_grid
+from nianbao.extractors.text_tables import SpacedTable
 
 
 class NotAReportError(ValueError):

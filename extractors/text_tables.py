@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from extractors.tables import Grid
+from nianbao.extractors.tables import Grid
 
 _NUM = r"[-−－]?\d[\d,]*(?:\.\d+)?(?:万|亿)?(?:件|元|条|个|项)?"
 NUMERIC_ROW = re.compile(rf"^(.*?)\s*((?:{_NUM}\s+)*{_NUM})$")

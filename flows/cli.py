@@ -8,7 +8,7 @@ import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from extractors.page import NotAReportError
+from nianbao.extractors.page import NotAReportError
 
 
 class InputError(Exception):
@@ -24,7 +24,7 @@ def _json_default(o):
 def read_input(path_or_url: str) -> tuple[bytes, str, datetime, str | None]:
     """Bytes, source_url, fetched_at and content type of a file or URL."""
     if path_or_url.startswith(("http://", "https://")):
-        from extractors.fetch import FetchError, fetch_once
+        from nianbao.extractors.fetch import FetchError, fetch_once
 
         try:
             return fetch_once(path_or_url)
@@ -44,7 +44,7 @@ def read_input(path_or_url: str) -> tuple[bytes, str, datetime, str | None]:
 
 
 def parse_one(path_or_url: str, args):
-    from transforms.report import parse_report
+    from nianbao.transforms.report import parse_report
 
     data, url, fetched_at, ctype = read_input(path_or_url)
     return parse_report(data, url, fetched_at, publisher=args.publisher, adcode=args.adcode,
@@ -53,7 +53,7 @@ def parse_one(path_or_url: str, args):
 
 def cmd_parse(args) -> int:
     if args.out:
-        from flows.parse_to_store import parse_paths_to_store
+        from nianbao.flows.parse_to_store import parse_paths_to_store
 
         return parse_paths_to_store(args.inputs, args.out, args)
     if len(args.inputs) != 1:
@@ -71,14 +71,14 @@ def cmd_parse(args) -> int:
         json.dump(parsed.as_dict(), sys.stdout, ensure_ascii=False, default=_json_default)
         sys.stdout.write("\n")
     else:
-        from flows.summary import render_report
+        from nianbao.flows.summary import render_report
 
         print(render_report(parsed))
     return 0
 
 
 def cmd_datasets(args) -> int:
-    from store.parquet_store import datasets_summary
+    from nianbao.store.parquet_store import datasets_summary
 
     rows = datasets_summary(args.root)
     if not rows:
@@ -93,7 +93,7 @@ def cmd_datasets(args) -> int:
 def cmd_sql(args) -> int:
     import duckdb
 
-    from store.read import duckdb_connection
+    from nianbao.store.read import duckdb_connection
 
     try:
         df = duckdb_connection(args.root).sql(args.query).df()
@@ -105,7 +105,7 @@ def cmd_sql(args) -> int:
 
 
 def cmd_store_verify(args) -> int:
-    from store.parquet_store import verify
+    from nianbao.store.parquet_store import verify
 
     problems = verify(args.root)
     for p in problems:
@@ -124,7 +124,7 @@ def quiet_prefect() -> None:
 
 
 def _registry_portals(args):
-    from extractors.crawler import Portal, load_registry
+    from nianbao.extractors.crawler import Portal, load_registry
 
     if args.registry:
         try:
@@ -155,8 +155,8 @@ def cmd_crawl(args) -> int:
     if args.delay is not None:
         for p in portals:
             p.delay = args.delay
-    from flows.nightly import backfill, nightly
-    from flows.pipeline import archive_root
+    from nianbao.flows.nightly import backfill, nightly
+    from nianbao.flows.pipeline import archive_root
 
     if args.dask_address:
         from prefect_dask import DaskTaskRunner
@@ -185,7 +185,7 @@ def cmd_crawl(args) -> int:
 
 def cmd_reprocess(args) -> int:
     quiet_prefect()
-    from flows.nightly import reprocess_flow
+    from nianbao.flows.nightly import reprocess_flow
 
     result = reprocess_flow(out=args.out, registry=args.registry, parser_version=args.parser_version,
                             archive=args.archive)
@@ -195,14 +195,14 @@ def cmd_reprocess(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from flows.deployments import serve_deployments
+    from nianbao.flows.deployments import serve_deployments
 
     serve_deployments(args.registry, args.out)
     return 0
 
 
 def cmd_docs(args) -> int:
-    from store.dictionary import write
+    from nianbao.store.dictionary import write
 
     print(f"wrote {write()}")
     return 0
@@ -211,6 +211,9 @@ def cmd_docs(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="nianbao", description="China's government information-disclosure "
                                  "annual reports as clean data.")
+    from nianbao import __version__
+
+    ap.add_argument("--version", action="version", version=f"nianbao {__version__}")
     sub = ap.add_subparsers(dest="command", required=True)
     p = sub.add_parser("parse", help="parse report pages (files or URLs)")
     p.add_argument("inputs", nargs="+", metavar="PATH_OR_URL")

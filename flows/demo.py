@@ -13,17 +13,17 @@ import sys
 import tempfile
 from pathlib import Path
 
-from sample_portal.server import SamplePortal, registry_rows
+from nianbao.sample_portal.server import SamplePortal, registry_rows
 
 DEMO_PORT = 8731
 
 
 def main(out: str = "out") -> int:
-    from flows.cli import _print_summary, quiet_prefect
+    from nianbao.flows.cli import _print_summary, quiet_prefect
 
     quiet_prefect()
-    from extractors.crawler import load_registry
-    from flows.nightly import nightly
+    from nianbao.extractors.crawler import load_registry
+    from nianbao.flows.nightly import nightly
 
     # A fixed port keeps the URLs (and so the archive's validators) the same from run to run;
     # if it is taken, any free port works, at the cost of fresh downloads.

@@ -12,7 +12,7 @@ from pathlib import Path
 from prefect import serve
 from prefect.schedules import Cron
 
-from flows.nightly import backfill, nightly, reprocess_flow
+from nianbao.flows.nightly import backfill, nightly, reprocess_flow
 
 NIGHTLY_CRON = "0 2 * * *"
 TIMEZONE = "Asia/Shanghai"

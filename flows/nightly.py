@@ -16,8 +16,8 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from extractors.crawler import Portal, load_registry
-from flows.pipeline import (
+from nianbao.extractors.crawler import Portal, load_registry
+from nianbao.flows.pipeline import (
     PortalOutcome,
     RunSummary,
     archive_root,
@@ -122,6 +122,6 @@ def backfill(registry: str | None = None, out: str = "out", since: int = 2008, u
 def reprocess_flow(out: str = "out", registry: str | None = None, parser_version: str | None = None,
                    archive: str | None = None) -> dict:
     """Re-parse every archived report with the current parser (no network) and rewrite the datasets."""
-    from flows.reprocess import reprocess
+    from nianbao.flows.reprocess import reprocess
 
     return reprocess(out, registry, parser_version, archive)

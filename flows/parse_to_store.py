@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from extractors.page import NotAReportError
-from store.from_reports import UnstorableReport, write_reports
+from nianbao.extractors.page import NotAReportError
+from nianbao.store.from_reports import UnstorableReport, write_reports
 
 PAGE_SUFFIXES = {".html", ".htm", ".shtml", ".xhtml", ".jhtml", ".txt"}
 
@@ -24,7 +24,7 @@ def expand_inputs(inputs: list[str]) -> list[str]:
 
 
 def parse_paths_to_store(inputs: list[str], out: str, args) -> int:
-    from flows.cli import InputError, parse_one
+    from nianbao.flows.cli import InputError, parse_one
 
     parsed, failed = [], 0
     for item in expand_inputs(inputs):

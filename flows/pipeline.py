@@ -14,16 +14,16 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from extractors.archive import Archive
-from extractors.crawler import CrawlResult, Portal, crawl_portal
-from extractors.http import PoliteSession
-from extractors.page import NotAReportError
-from store.from_reports import write_reports
-from store.fs import is_uri
-from store.parquet_store import upsert
-from store.schemas import SCHEMAS
-from transforms.regions import lookup
-from transforms.report import ParsedReport, parse_report
+from nianbao.extractors.archive import Archive
+from nianbao.extractors.crawler import CrawlResult, Portal, crawl_portal
+from nianbao.extractors.http import PoliteSession
+from nianbao.extractors.page import NotAReportError
+from nianbao.store.from_reports import write_reports
+from nianbao.store.fs import is_uri
+from nianbao.store.parquet_store import upsert
+from nianbao.store.schemas import SCHEMAS
+from nianbao.transforms.regions import lookup
+from nianbao.transforms.report import ParsedReport, parse_report
 
 ARCHIVE_DIR = "_archive"  # beside the datasets; readers skip names starting with "_"
 
@@ -128,7 +128,7 @@ def _mark(row: dict | None, outcome: str, detail: str) -> None:
 
 def stored_reports(out: str | Path) -> dict[str, str]:
     """{report_id: content_sha256} of the reports already in the store."""
-    from store.read import read_dataset
+    from nianbao.store.read import read_dataset
 
     df = read_dataset(out, "reports")
     return dict(zip(df["report_id"], df["content_sha256"], strict=True))

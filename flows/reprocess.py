@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from extractors.archive import Archive
-from extractors.crawler import load_registry
-from extractors.page import NotAReportError
-from flows.pipeline import archive_root
-from store.from_reports import write_reports
-from store.fs import storage
-from store.schemas import REPORT_DATASETS
-from transforms.report import PARSER_VERSION, parse_report
+from nianbao.extractors.archive import Archive
+from nianbao.extractors.crawler import load_registry
+from nianbao.extractors.page import NotAReportError
+from nianbao.flows.pipeline import archive_root
+from nianbao.store.from_reports import write_reports
+from nianbao.store.fs import storage
+from nianbao.store.schemas import REPORT_DATASETS
+from nianbao.transforms.report import PARSER_VERSION, parse_report
 
 
 def reprocess(out: str, registry: str | Path | None = None, parser_version: str | None = None,
@@ -74,7 +74,7 @@ def _swap_in(out: str, parsed: list) -> None:
 
 
 def _stored_version(out: str) -> str | None:
-    from store.read import read_dataset
+    from nianbao.store.read import read_dataset
 
     versions = set(read_dataset(out, "reports")["parser_version"])
     return versions.pop() if len(versions) == 1 else None

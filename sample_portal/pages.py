@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from transforms.vocabulary import code_order
+from nianbao.transforms.vocabulary import code_order
 
 APPLICANT_LABELS = {
     "natural_person": "自然人", "commercial_enterprise": "商业企业", "research_institution": "科研机构",
@@ -303,7 +303,7 @@ def _printed_once(g) -> list[list[str]]:
 
 def _flattened(rep: Report, row_lines, title: bool = False) -> list[str]:
     """The report's lines with each table row written by ``row_lines(cells, width)``."""
-    from extractors.page import parse_html
+    from nianbao.extractors.page import parse_html
 
     page = parse_html(render(rep))
     lines = [f"{rep.publisher}{rep.year}年政府信息公开工作年度报告"] if title else []
@@ -356,7 +356,7 @@ def render_docx(rep: Report) -> bytes:
 
     import docx
 
-    from extractors.page import parse_html
+    from nianbao.extractors.page import parse_html
 
     document = docx.Document()
     document.add_paragraph(f"{rep.publisher}{rep.year}年政府信息公开工作年度报告")

@@ -16,7 +16,7 @@ from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
-from sample_portal.site import Resource, _li, build_site
+from nianbao.sample_portal.site import Resource, _li, build_site
 
 SLOW_SECONDS = 1.5
 
@@ -147,7 +147,7 @@ def _send(h: BaseHTTPRequestHandler, status: int, body: bytes, ctype: str | None
 
 def registry_rows(base_url: str, delay: float = 0.05) -> list[dict]:
     """Registry entries pointing at a running sample portal (what the demo and the tests crawl)."""
-    from sample_portal.site import load_spec
+    from nianbao.sample_portal.site import load_spec
 
     rows = []
     for p in load_spec()["portals"]:

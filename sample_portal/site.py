@@ -15,9 +15,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from sample_portal.pages import LegacyReport, Report, render, render_legacy
+from nianbao.data import data_file
+from nianbao.sample_portal.pages import LegacyReport, Report, render, render_legacy
 
-SPEC = Path(__file__).resolve().parent.parent / "data" / "sample_portal" / "site.json"
+SPEC = data_file("sample_portal/site.json")
 
 
 @dataclass

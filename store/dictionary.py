@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from store.schemas import PARTITION_KEYS, SCHEMAS
-from transforms.series import SERIES_MAP
-from transforms.vocabulary import vocabulary
+import nianbao.transforms.vocabulary
+from nianbao.store.schemas import PARTITION_KEYS, SCHEMAS
+from nianbao.transforms.series import SERIES_MAP
+from nianbao.transforms.vocabulary import vocabulary
 
-MEANINGS = Path(__file__).resolve().parent.parent / "transforms" / "code_meanings.csv"
+MEANINGS = Path(nianbao.transforms.vocabulary.__file__).resolve().parent / "code_meanings.csv"
 OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "DATA_DICTIONARY.md"
 
 
@@ -25,7 +26,7 @@ def render() -> str:
              "Every dataset lives under `<root>/<dataset>/year=<year>/region=<province code>/part-0.parquet`.",
              f"The partition keys {', '.join(PARTITION_KEYS)} come from the directory names: `year` is the year",
              "the statistics cover, `region` the 6-digit code of the publisher's province (`000000` when",
-             "unknown). `nianbao sql` and `store.read.read_dataset` type them as int16 and string; plain hive",
+             "unknown). `nianbao sql` and `nianbao.store.read.read_dataset` type them as int16 and string; plain hive",
              "readers infer integers (pandas shows them as categoricals).", "", "## Datasets", ""]
     for name, schema in SCHEMAS.items():
         lines += [f"### {name}", "", "| column | type |", "|---|---|"]

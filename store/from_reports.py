@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from store.parquet_store import upsert
-from store.schemas import REPORT_DATASETS, SCHEMAS
+from nianbao.store.parquet_store import upsert
+from nianbao.store.schemas import REPORT_DATASETS, SCHEMAS
 
 
 class UnstorableReport(ValueError):

@@ -23,8 +23,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from store.fs import storage
-from store.schemas import (
+from nianbao.store.fs import storage
+from nianbao.store.schemas import (
     DATASETS,
     DICTIONARY_COLUMNS,
     SCHEMA_VERSION,

@@ -12,8 +12,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.dataset as ds
 
-from store.fs import is_uri, storage
-from store.schemas import DATASETS, SCHEMAS
+from nianbao.store.fs import is_uri, storage
+from nianbao.store.schemas import DATASETS, SCHEMAS
 
 PARTITIONING = ds.partitioning(pa.schema([("year", pa.int16()), ("region", pa.string())]), flavor="hive")
 

@@ -44,7 +44,7 @@ def harness():
 
 def registry_file(sp, path: Path, delay: float = 0.02) -> Path:
     """A registry CSV pointing at a running sample portal."""
-    from sample_portal.server import registry_rows
+    from nianbao.sample_portal.server import registry_rows
 
     rows = registry_rows(sp.url, delay=delay)
     with open(path, "w", encoding="utf-8", newline="") as f:

@@ -9,7 +9,7 @@ from conftest import FIXTURES
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "flows.cli", *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run([sys.executable, "-m", "nianbao", *args], capture_output=True, text=True, timeout=120)
 
 
 def test_parse_json_contract_shape():
@@ -72,7 +72,7 @@ def test_bad_adcode():
 
 
 def test_parse_a_url_through_the_polite_client():
-    from sample_portal.server import SamplePortal
+    from nianbao.sample_portal.server import SamplePortal
 
     with SamplePortal() as sp:
         r = run("parse", sp.url + "/api/gtx/art/2022.html", "--json")

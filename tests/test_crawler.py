@@ -4,12 +4,12 @@ import tempfile
 
 import pytest
 
-from extractors.archive import Archive
-from extractors.crawler import Portal, crawl_portal, load_registry
-from extractors.discovery import classify_title
-from extractors.http import USER_AGENT, PoliteSession
-from sample_portal.server import SamplePortal, registry_rows
-from sample_portal.site import expected_reports, load_spec
+from nianbao.extractors.archive import Archive
+from nianbao.extractors.crawler import Portal, crawl_portal, load_registry
+from nianbao.extractors.discovery import classify_title
+from nianbao.extractors.http import USER_AGENT, PoliteSession
+from nianbao.sample_portal.server import SamplePortal, registry_rows
+from nianbao.sample_portal.site import expected_reports, load_spec
 
 DELAY = 0.1
 

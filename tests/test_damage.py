@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from sample_portal.pages import Report, render
-from transforms.report import parse_report
+from nianbao.sample_portal.pages import Report, render
+from nianbao.transforms.report import parse_report
 
 
 def parsed_values(html: str, **kw):
@@ -74,7 +74,7 @@ def test_omitted_zero_rows_stay_absent():
 def test_last_years_table_quoted_first():
     old = Report(2021, seed=11).fill()
     rep = Report(2022, seed=12).fill()
-    from sample_portal.pages import applications_table
+    from nianbao.sample_portal.pages import applications_table
     quoted = "<p>附：2021年度收到和处理政府信息公开申请情况</p>" + applications_table(old)
     html = render(rep).replace("<p>三、收到和处理政府信息公开申请情况</p>",
                                "<p>三、收到和处理政府信息公开申请情况</p>" + quoted)
@@ -161,7 +161,7 @@ def test_reviews_split_in_two_tables():
     rep = Report(2021, seed=8).fill()
     html = render(rep)
     names = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
-    from sample_portal.pages import PROCEEDINGS, REVIEW_OUTCOMES, _td
+    from nianbao.sample_portal.pages import PROCEEDINGS, REVIEW_OUTCOMES, _td
     t1 = ("<table>" + "<tr>" + _td("行政复议", colspan=5) + "</tr><tr>" + "".join(_td(n) for n in names) + "</tr><tr>"
           + "".join(_td(rep.reviews[(PROCEEDINGS[0], o)]) for o in REVIEW_OUTCOMES) + "</tr></table>")
     t2 = ("<table>" + "<tr>" + _td("行政诉讼", colspan=10) + "</tr><tr>" + _td("未经复议直接起诉", colspan=5)
@@ -215,7 +215,7 @@ def test_utf8_bytes_declared_gb2312():
 
 @pytest.mark.parametrize("year", [2020, 2021, 2023])
 def test_pipe_text_with_dropped_rowspans(year):
-    from sample_portal.pages import render_pipe
+    from nianbao.sample_portal.pages import render_pipe
     rep = Report(year, seed=13).fill()
     text = render_pipe(rep)
     assert "| |" in text or "||" in text
@@ -264,7 +264,7 @@ def test_department_without_place_name_takes_region_from_the_site():
 def test_last_years_tables_quoted_without_a_caption():
     old = Report(2021, seed=41).fill()
     rep = Report(2022, seed=42).fill()
-    from sample_portal.pages import active_table, applications_table, reviews_table
+    from nianbao.sample_portal.pages import active_table, applications_table, reviews_table
     html = render(rep)
     html = html.replace("<p>二、主动公开政府信息情况</p>", "<p>二、主动公开政府信息情况</p>" + active_table(old))
     html = html.replace("<p>三、收到和处理政府信息公开申请情况</p>",
@@ -290,7 +290,7 @@ def test_spam_hidden_outside_the_article_is_flagged():
 
 @pytest.mark.parametrize("year", [2020, 2022])
 def test_text_extracted_from_a_pdf(year):
-    from sample_portal.pages import render_pdf_text
+    from nianbao.sample_portal.pages import render_pdf_text
     rep = Report(year, seed=60).fill()
     text = render_pdf_text(rep)
     assert "\n本\n年\n" in text and "\n- 1 -\n" in text
@@ -315,7 +315,7 @@ def test_the_real_pdf_text_fragment():
 
 @pytest.mark.parametrize("year", [2020, 2023])
 def test_word_docx_attachment(year):
-    from sample_portal.pages import render_docx
+    from nianbao.sample_portal.pages import render_docx
     rep = Report(year, seed=70).fill()
     data = render_docx(rep)
     xml = zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml")

@@ -5,11 +5,11 @@ from conftest import registry_file
 from dask.distributed import LocalCluster
 from prefect_dask import DaskTaskRunner
 
-from flows.nightly import nightly
-from sample_portal.server import SamplePortal
-from sample_portal.site import expected_reports
-from store.parquet_store import verify
-from store.read import read_dataset
+from nianbao.flows.nightly import nightly
+from nianbao.sample_portal.server import SamplePortal
+from nianbao.sample_portal.site import expected_reports
+from nianbao.store.parquet_store import verify
+from nianbao.store.read import read_dataset
 
 
 @pytest.fixture

@@ -77,7 +77,7 @@ def test_prefect_yaml_matches_the_served_deployments():
     import yaml
     from prefect.flows import Flow
 
-    from flows.deployments import NIGHTLY_CRON, TIMEZONE
+    from nianbao.flows.deployments import NIGHTLY_CRON, TIMEZONE
 
     spec = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
     by_name = {d["name"]: d for d in spec["deployments"]}

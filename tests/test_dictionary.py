@@ -1,4 +1,4 @@
-from store import dictionary
+from nianbao.store import dictionary
 
 
 def test_data_dictionary_is_current():

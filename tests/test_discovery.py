@@ -2,7 +2,7 @@
 
 import pytest
 
-from extractors.discovery import (
+from nianbao.extractors.discovery import (
     classify_title,
     hanweb_pages,
     hanweb_records,

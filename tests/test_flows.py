@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 from conftest import registry_file
 
-from extractors.crawler import load_registry
-from extractors.http import PoliteSession
-from flows.nightly import backfill, nightly, reprocess_flow
-from sample_portal.server import SamplePortal
-from sample_portal.site import expected_reports
-from store.parquet_store import verify
-from store.read import read_dataset
-from store.schemas import REPORT_DATASETS
+from nianbao.extractors.crawler import load_registry
+from nianbao.extractors.http import PoliteSession
+from nianbao.flows.nightly import backfill, nightly, reprocess_flow
+from nianbao.sample_portal.server import SamplePortal
+from nianbao.sample_portal.site import expected_reports
+from nianbao.store.parquet_store import verify
+from nianbao.store.read import read_dataset
+from nianbao.store.schemas import REPORT_DATASETS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,7 +73,7 @@ def test_a_changed_report_is_updated(harness, portal, tmp_path):
 def test_backfill_killed_midway_resumes_without_duplicates(harness, portal, tmp_path):
     reg = registry_file(portal, tmp_path / "portals.csv", delay=0.3)
     out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "flows.cli", "backfill", "--registry", str(reg), "--out", str(out),
+    proc = subprocess.Popen([sys.executable, "-m", "nianbao", "backfill", "--registry", str(reg), "--out", str(out),
                              "--since", "2008", "--parallel", "2"], cwd=ROOT, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 180

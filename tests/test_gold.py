@@ -5,7 +5,7 @@ import math
 import pytest
 from conftest import gold_cases, options_from_args
 
-from transforms.report import parse_report
+from nianbao.transforms.report import parse_report
 
 CASES = gold_cases()
 

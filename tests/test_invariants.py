@@ -5,7 +5,7 @@ from pathlib import Path
 
 from conftest import gold_cases
 
-from transforms.report import parse_report
+from nianbao.transforms.report import parse_report
 
 ROOT = Path(__file__).resolve().parent.parent
 NETWORK = {"requests", "socket", "urllib.request", "http.client", "extractors.http", "extractors.fetch",

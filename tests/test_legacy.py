@@ -2,9 +2,9 @@
 
 import pytest
 
-from extractors.tables import Grid
-from transforms.legacy import read_legacy, read_legacy_table, read_narrative
-from transforms.report import parse_report
+from nianbao.extractors.tables import Grid
+from nianbao.transforms.legacy import read_legacy, read_legacy_table, read_narrative
+from nianbao.transforms.report import parse_report
 
 
 def figures(text: str, year: int = 2012) -> dict[str, float]:
@@ -111,7 +111,7 @@ def test_fujian_table_takes_the_current_year_column():
 
 
 def test_table_beats_narrative_with_a_warning():
-    from extractors.page import Block
+    from nianbao.extractors.page import Block
     g = Grid([["指标名称", "计量单位", "本年度", "历年累计"], ["主动公开文件数", "条", "2069", "12106"]])
     rows = read_legacy([Block(grid=g)], "2018年全区主动公开政府信息2000条。", 2018)
     assert rows[0]["value"] == 2069 and "narrative says 2000" in rows[0]["warning"]

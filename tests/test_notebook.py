@@ -6,9 +6,9 @@ from pathlib import Path
 
 import matplotlib
 
-from sample_portal.pages import Report, render
-from store.from_reports import write_reports
-from transforms.report import parse_report
+from nianbao.sample_portal.pages import Report, render
+from nianbao.store.from_reports import write_reports
+from nianbao.transforms.report import parse_report
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "quickstart.ipynb"
 

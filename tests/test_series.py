@@ -3,11 +3,11 @@
 import pytest
 from conftest import gold_cases, options_from_args
 
-from sample_portal.pages import LegacyReport, Report, render, render_legacy
-from store.from_reports import write_reports
-from store.read import duckdb_connection
-from transforms.report import parse_report
-from transforms.series import SERIES_MAP
+from nianbao.sample_portal.pages import LegacyReport, Report, render, render_legacy
+from nianbao.store.from_reports import write_reports
+from nianbao.store.read import duckdb_connection
+from nianbao.transforms.report import parse_report
+from nianbao.transforms.series import SERIES_MAP
 
 
 @pytest.mark.parametrize("year,seed", [(2019, 1), (2020, 2), (2021, 3), (2024, 4)])

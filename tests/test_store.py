@@ -16,11 +16,11 @@ import polars as pl
 import pyarrow.dataset as ds
 import pytest
 
-from sample_portal.pages import Report, render
-from store.from_reports import write_reports
-from store.parquet_store import verify
-from store.read import duckdb_connection, read_dataset
-from transforms.report import parse_report
+from nianbao.sample_portal.pages import Report, render
+from nianbao.store.from_reports import write_reports
+from nianbao.store.parquet_store import verify
+from nianbao.store.read import duckdb_connection, read_dataset
+from nianbao.transforms.report import parse_report
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -123,7 +123,7 @@ WRITER = textwrap.dedent("""
     import sys
     sys.path[:0] = [{root!r}, {tests!r}]
     from test_store import report
-    from store.from_reports import write_reports
+    from nianbao.store.from_reports import write_reports
     seed = int(sys.argv[2])
     reps = [report(2021, f"张掖市第{{i}}局", seed=seed + i) for i in range(int(sys.argv[3]))]
     print("ready", flush=True)
@@ -188,7 +188,7 @@ def test_manifest_counts(tmp_path, batch):
 
 
 def test_parse_out_cli(tmp_path, fixtures_dir):
-    r = subprocess.run([sys.executable, "-m", "flows.cli", "parse", str(fixtures_dir / "real"),
+    r = subprocess.run([sys.executable, "-m", "nianbao", "parse", str(fixtures_dir / "real"),
                         str(fixtures_dir / "seeds"), "--out", str(tmp_path)], capture_output=True, text=True,
                        cwd=ROOT, timeout=120)
     assert r.returncode == 1  # the two partial fragments cannot be stored

@@ -2,9 +2,9 @@
 
 from test_store import report
 
-from store.from_reports import write_reports
-from store.parquet_store import datasets_summary, verify
-from store.read import read_dataset
+from nianbao.store.from_reports import write_reports
+from nianbao.store.parquet_store import datasets_summary, verify
+from nianbao.store.read import read_dataset
 
 
 def test_s3_round_trip(s3):

@@ -6,15 +6,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extractors.decode import DecodeError, decode_bytes
-from extractors.tables import MAX_COLUMNS, expand_spans, pipe_lines_to_grid
-from transforms.checks import run_checks
-from transforms.legacy import cn_number
-from transforms.metadata import published_date, report_year, spam_hits
-from transforms.normalize import label
-from transforms.numbers import parse_value, unit_multiplier
-from transforms.regions import lookup, region_in_name
-from transforms.vocabulary import match
+from nianbao.extractors.decode import DecodeError, decode_bytes
+from nianbao.extractors.tables import MAX_COLUMNS, expand_spans, pipe_lines_to_grid
+from nianbao.transforms.checks import run_checks
+from nianbao.transforms.legacy import cn_number
+from nianbao.transforms.metadata import published_date, report_year, spam_hits
+from nianbao.transforms.normalize import label
+from nianbao.transforms.numbers import parse_value, unit_multiplier
+from nianbao.transforms.regions import lookup, region_in_name
+from nianbao.transforms.vocabulary import match
 
 TEXT = "二、主动公开政府信息情况 镕"
 
@@ -212,7 +212,7 @@ def test_label_variants():
     ("2019年上海市人民政府办公厅政府信息公开工作年度报告", "", {}, "上海市人民政府办公厅"),
 ])
 def test_publisher_candidates(title, body, meta, want):
-    from transforms.metadata import publisher_candidates
+    from nianbao.transforms.metadata import publisher_candidates
     assert publisher_candidates(title, meta, body, "")[0][0] == want
 
 
@@ -223,6 +223,6 @@ def test_publisher_candidates(title, body, meta, want):
     ("张掖市财政局关于2019年度政府信息公开工作年度报告", "张掖市财政局", 2019),
 ])
 def test_titles_in_their_wrappers(title, publisher, year):
-    from transforms.metadata import publisher_candidates
+    from nianbao.transforms.metadata import publisher_candidates
     assert publisher_candidates(title, {}, "", "")[0] == (publisher, "title")
     assert report_year(title, "") == year

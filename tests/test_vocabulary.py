@@ -1,7 +1,7 @@
 """The label maps are complete: every code of every era can be reached."""
 
-from transforms.normalize import label
-from transforms.vocabulary import label_maps, match, vocabulary
+from nianbao.transforms.normalize import label
+from nianbao.transforms.vocabulary import label_maps, match, vocabulary
 
 
 def test_every_vocabulary_code_has_a_label_map_entry_for_each_of_its_eras():

@@ -7,9 +7,9 @@ order for that item is used instead, which is what a reader would do.
 
 from __future__ import annotations
 
-from transforms.numbers import parse_value, unit_multiplier
-from transforms.rows import Row, trim_blanks
-from transforms.vocabulary import match
+from nianbao.transforms.numbers import parse_value, unit_multiplier
+from nianbao.transforms.rows import Row, trim_blanks
+from nianbao.transforms.vocabulary import match
 
 DEFAULT_MEASURES = {
     "2019": {

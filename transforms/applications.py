@@ -7,10 +7,10 @@ the order the header prints them, so a reordered table still maps right.
 
 from __future__ import annotations
 
-from transforms.normalize import label as norm_label
-from transforms.numbers import parse_value
-from transforms.rows import Row, trim_blanks
-from transforms.vocabulary import code_order, codes, group_of, match
+from nianbao.transforms.normalize import label as norm_label
+from nianbao.transforms.numbers import parse_value
+from nianbao.transforms.rows import Row, trim_blanks
+from nianbao.transforms.vocabulary import code_order, codes, group_of, match
 
 APPLICANTS = code_order("applications", "applicant")
 ORG_CODES = [c for c in APPLICANTS if c not in ("natural_person", "total")]

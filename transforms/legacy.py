@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from transforms.normalize import label as norm_label
-from transforms.normalize import norm
-from transforms.numbers import parse_value
-from transforms.rows import LEGACY_TABLE_SIGNS
-from transforms.vocabulary import match
+from nianbao.transforms.normalize import label as norm_label
+from nianbao.transforms.normalize import norm
+from nianbao.transforms.numbers import parse_value
+from nianbao.transforms.rows import LEGACY_TABLE_SIGNS
+from nianbao.transforms.vocabulary import match
 
 UNITS = {"fees_yuan": "yuan", "consultations": "person_times"}
 _CN = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}

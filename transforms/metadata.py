@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from transforms.normalize import norm, to_simplified
-from transforms.regions import government_of
+from nianbao.transforms.normalize import norm, to_simplified
+from nianbao.transforms.regions import government_of
 
 _CN_DIGITS = {"〇": "0", "零": "0", "○": "0", "Ｏ": "0", "O": "0", "一": "1", "二": "2", "三": "3", "四": "4",
               "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}

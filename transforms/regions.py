@@ -12,10 +12,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
-
-DATA = Path(__file__).resolve().parent.parent / "data"
-
+from nianbao.data import data_file
 
 @dataclass(frozen=True)
 class Region:
@@ -28,7 +25,7 @@ class Region:
 
 @lru_cache(maxsize=1)
 def regions() -> dict[str, Region]:
-    with open(DATA / "regions.csv", encoding="utf-8") as f:
+    with open(data_file("regions.csv"), encoding="utf-8") as f:
         return {r["adcode"]: Region(**r) for r in csv.DictReader(f)}
 
 
@@ -52,7 +49,7 @@ _SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "自治
 
 @lru_cache(maxsize=1)
 def _aliases() -> dict[str, tuple[str, str]]:
-    with open(DATA / "region_aliases.csv", encoding="utf-8") as f:
+    with open(data_file("region_aliases.csv"), encoding="utf-8") as f:
         return {r["alias"]: (r["adcode"], r["government"]) for r in csv.DictReader(f)}
 
 

@@ -11,21 +11,21 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from extractors.decode import DecodeError, decode_bytes
-from extractors.docx import is_docx, parse_docx
-from extractors.page import Block, NotAReportError, Page, looks_like_html, parse_html, parse_text
-from transforms import metadata
-from transforms.active_disclosure import era_signal, read_active
-from transforms.applications import ERA_2021 as APP_ERA_2021
-from transforms.applications import read_applications
-from transforms.checks import run_checks
-from transforms.legacy import read_legacy
-from transforms.normalize import norm
-from transforms.regions import lookup, parents, region_in_name, regions_mentioned
-from transforms.reviews import read_reviews
-from transforms.rows import rows_by_section
-from transforms.sections import split_sections
-from transforms.series import series_rows
+from nianbao.extractors.decode import DecodeError, decode_bytes
+from nianbao.extractors.docx import is_docx, parse_docx
+from nianbao.extractors.page import Block, NotAReportError, Page, looks_like_html, parse_html, parse_text
+from nianbao.transforms import metadata
+from nianbao.transforms.active_disclosure import era_signal, read_active
+from nianbao.transforms.applications import ERA_2021 as APP_ERA_2021
+from nianbao.transforms.applications import read_applications
+from nianbao.transforms.checks import run_checks
+from nianbao.transforms.legacy import read_legacy
+from nianbao.transforms.normalize import norm
+from nianbao.transforms.regions import lookup, parents, region_in_name, regions_mentioned
+from nianbao.transforms.reviews import read_reviews
+from nianbao.transforms.rows import rows_by_section
+from nianbao.transforms.sections import split_sections
+from nianbao.transforms.series import series_rows
 
 PARSER_VERSION = "0.1.0"
 MAX_BYTES = 20 * 1024 * 1024

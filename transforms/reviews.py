@@ -7,9 +7,9 @@ two tables. Values are mapped with the header's own order where it is readable.
 
 from __future__ import annotations
 
-from transforms.numbers import parse_value
-from transforms.rows import Row, trim_blanks
-from transforms.vocabulary import code_order, find_all, match
+from nianbao.transforms.numbers import parse_value
+from nianbao.transforms.rows import Row, trim_blanks
+from nianbao.transforms.vocabulary import code_order, find_all, match
 
 PROCEEDINGS = code_order("reviews_litigation", "proceeding")
 OUTCOMES = code_order("reviews_litigation", "outcome")

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from extractors.tables import Grid
-from transforms.normalize import norm
-from transforms.numbers import parse_value
+from nianbao.extractors.tables import Grid
+from nianbao.transforms.normalize import norm
+from nianbao.transforms.numbers import parse_value
 
 SECTIONS = ("active_disclosure", "applications", "reviews_litigation")
 

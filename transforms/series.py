@@ -7,7 +7,7 @@ SERIES_MAP is the whole mapping (the data dictionary prints it).
 
 from __future__ import annotations
 
-from transforms.vocabulary import code_order
+from nianbao.transforms.vocabulary import code_order
 
 _WITHHELD = [c for c in code_order("applications", "outcome") if c.startswith("withheld_")]
 _UNAVAILABLE = [c for c in code_order("applications", "outcome") if c.startswith("unavailable_")]

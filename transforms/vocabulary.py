@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
-from transforms.normalize import label as norm_label
+from nianbao.transforms.normalize import label as norm_label
 
 HERE = Path(__file__).parent
 TYPO_RATIO = 0.8
