@@ -4,9 +4,13 @@ Every request goes through PoliteSession.fetch, which honours robots.txt,
 spaces requests to a host (default 1 per second, at most 2 at once, across
 threads), retries connection errors, timeouts, 429 and 5xx with exponential
 backoff and jitter (Retry-After respected), caps body size and redirects,
-sends conditional headers, and refuses private, loopback and link-local
-addresses unless the portal itself lives there. It never raises for an HTTP
-outcome: the caller gets a typed Response with ``outcome`` set.
+sends conditional headers, and refuses private, loopback, link-local and every
+other non-global address unless the portal itself lives there. It never raises
+for an HTTP outcome: the caller gets a typed Response with ``outcome`` set.
+
+The address guard reads a URL with the parser that connects (urllib3's), refuses
+URLs the standard library reads differently, resolves each host once, and
+connects to the very address it checked (no second lookup, so no DNS rebinding).
 """
 
 from __future__ import annotations
@@ -24,12 +28,18 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 from protego import Protego
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import LocationParseError
+from urllib3.util import parse_url
 
 # Operators put their own contact page in NIANBAO_CONTACT so portal webmasters can reach them.
 CONTACT = os.environ.get("NIANBAO_CONTACT", "https://github.com/nianbao/nianbao")
 USER_AGENT = f"nianbao/0.1 (+{CONTACT}; government open-data research crawler)"
 MAX_BYTES = 20 * 1024 * 1024
 MAX_REDIRECTS = 5
+MAX_ROBOTS_BYTES = 512 * 1024  # as the big crawlers do: a longer robots.txt is read up to here
 
 
 @dataclass
@@ -96,16 +106,98 @@ def registrable_domain(host: str) -> str:
     return ".".join(labels[-2:])
 
 
-def _is_private(host: str) -> bool:
-    try:
-        infos = socket.getaddrinfo(host, None)
-    except socket.gaierror:
-        return False  # unresolvable: the request itself will fail as an error
-    for info in infos:
-        ip = ipaddress.ip_address(info[4][0])
-        if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast:
+def blocked_address(address: str) -> bool:
+    """True for every address that is not on the public internet: private, loopback, link-local, shared
+    (100.64.0.0/10, e.g. cloud metadata at 100.100.100.200), 192.0.0.0/24, reserved, multicast, and the
+    same inside IPv6 (IPv4-mapped, NAT64 and 6to4 forms included)."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if ip.version == 6:
+        inner = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if inner is None and ip in ipaddress.ip_network("64:ff9b::/96"):
+            inner = ipaddress.ip_address(int(ip) & 0xFFFFFFFF)
+        if inner is not None and blocked_address(str(inner)):
             return True
-    return False
+    return not ip.is_global or ip.is_multicast or any(ip in net for net in ALWAYS_BLOCKED if net.version == ip.version)
+
+
+# Special-purpose blocks refused whole, whatever a Python version's is_global says of their exceptions.
+ALWAYS_BLOCKED = [ipaddress.ip_network(n) for n in (
+    "0.0.0.0/8", "100.64.0.0/10", "192.0.0.0/24", "192.88.99.0/24", "198.18.0.0/15", "240.0.0.0/4",
+    "64:ff9b:1::/48", "2001::/23", "2002::/16", "fc00::/7", "fe80::/10")]
+
+
+def redact(url: str) -> str:
+    """The URL without user:password@, for logs and stored rows."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]).geturl()
+
+
+class UnsafeURL(ValueError):
+    """A URL the crawler refuses to request (the message says why, without credentials)."""
+
+
+def normalise_url(url: str) -> str:
+    """Read a URL as the connection will: browsers' backslash-as-slash, then one parse that both parsers share.
+
+    Raises UnsafeURL for credentials, control characters, or a host the standard library and urllib3
+    (which requests connects with) read differently.
+    """
+    url = url.strip().replace("\\", "/")
+    if any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in url):
+        raise UnsafeURL("control characters or spaces in the URL")
+    try:
+        u3 = parse_url(url)
+    except LocationParseError as exc:
+        raise UnsafeURL(f"unparseable URL: {exc}") from None
+    std = urlsplit(url)
+    if std.scheme not in ("http", "https"):
+        raise UnsafeURL(f"scheme {std.scheme!r} is not http(s)")
+    if u3.auth or "@" in std.netloc:
+        raise UnsafeURL("credentials in the URL")
+    try:
+        std_port = std.port
+    except ValueError:
+        raise UnsafeURL("invalid port") from None
+    if (u3.host or "").strip("[]").lower() != (std.hostname or "").lower() or (u3.port or None) != std_port:
+        raise UnsafeURL("the URL's host reads differently to different parsers")
+    if not std.hostname:
+        raise UnsafeURL("no host in the URL")
+    return url
+
+
+def _pinned_adapter(address_for) -> HTTPAdapter:
+    """A requests adapter whose connections go to ``address_for(host)``: the address that was checked.
+
+    The Host header, TLS SNI and certificate checks still use the host name; only the socket's
+    destination is pinned.
+    """
+
+    class Pinned:
+        def _new_conn(self):
+            host = self._dns_host
+            self._dns_host = address_for(host)  # raises OSError for a refused address
+            try:
+                return super()._new_conn()
+            finally:
+                self._dns_host = host
+
+    class PinnedHTTP(Pinned, HTTPConnection):
+        pass
+
+    class PinnedHTTPS(Pinned, HTTPSConnection):
+        pass
+
+    class PinnedHTTPPool(HTTPConnectionPool):
+        ConnectionCls = PinnedHTTP
+
+    class PinnedHTTPSPool(HTTPSConnectionPool):
+        ConnectionCls = PinnedHTTPS
+
+    adapter = HTTPAdapter(max_retries=0)
+    adapter.poolmanager.pool_classes_by_scheme = {"http": PinnedHTTPPool, "https": PinnedHTTPSPool}
+    return adapter
 
 
 class PoliteSession:
@@ -113,6 +205,10 @@ class PoliteSession:
                  backoff: float = 1.0, timeout: tuple[float, float] = (10.0, 30.0), max_bytes: int = MAX_BYTES,
                  user_agent: str = USER_AGENT, respect_robots: bool = True):
         self.session = requests.Session()
+        self.session.trust_env = False  # no proxies or .netrc from the environment: the address guard decides
+        adapter = _pinned_adapter(self._connect_address)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
         self.session.headers["User-Agent"] = user_agent
         self.session.max_redirects = MAX_REDIRECTS
         self.default_policy = HostPolicy(delay, max_connections)
@@ -126,26 +222,44 @@ class PoliteSession:
         self.policies: dict[str, HostPolicy] = {}
         self._gates: dict[str, _HostGate] = {}
         self._robots: dict[str, Protego | None] = {}
-        self._private_hosts: dict[str, bool] = {}
+        self._addresses: dict[str, tuple[str | None, str | None]] = {}  # host -> (address, refusal)
         self._lock = threading.Lock()
         self.on_robots = None  # callback(Response) for robots.txt responses (the archive keeps them too)
         self.robots_archived = None  # callable(url) -> (etag, last_modified, body) | None: robots.txt made conditional
 
-    def _private(self, host: str) -> bool:
-        """_is_private, resolved once per host and session rather than on every request and redirect."""
+    def _lookup(self, host: str) -> tuple[str | None, str | None]:
+        """(address to connect to, refusal): resolved once per host and session, then pinned."""
+        host = host.strip("[]").lower()
         with self._lock:
-            known = self._private_hosts.get(host)
-        if known is None:
-            known = _is_private(host)
-            with self._lock:
-                self._private_hosts[host] = known
-        return known
+            known = self._addresses.get(host)
+        if known is not None:
+            return known
+        try:
+            addresses = [host] if _is_ip(host) else \
+                list(dict.fromkeys(i[4][0] for i in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)))
+        except (socket.gaierror, UnicodeError):
+            return None, None  # unresolvable: not cached, the connection reports it
+        refusal = None
+        if host not in self.allowed_private and any(blocked_address(a) for a in addresses):
+            refusal = f"{host} is a private, loopback, link-local or other non-public address"
+        with self._lock:
+            self._addresses[host] = (addresses[0], refusal)
+        return addresses[0], refusal
+
+    def _connect_address(self, host: str) -> str:
+        address, refusal = self._lookup(host)
+        if refusal:
+            raise OSError(refusal)
+        if address is None:
+            raise socket.gaierror(f"cannot resolve {host}")
+        return address
 
     def allow_portal(self, entry_url: str, delay: float | None = None, max_connections: int | None = None) -> None:
         """Register a portal: its host may be private (tests) and may carry its own politeness."""
-        host = urlsplit(entry_url).hostname or ""
-        if _is_private(host):
-            self.allowed_private.add(host)
+        host = (urlsplit(entry_url).hostname or "").lower()
+        with self._lock:
+            self.allowed_private.add(host)  # the operator named this host: it may be private (an intranet, tests)
+            self._addresses.pop(host, None)
         netloc = urlsplit(entry_url).netloc
         if delay is not None or max_connections is not None:
             self.policies[netloc] = HostPolicy(delay if delay is not None else self.default_policy.delay,
@@ -169,7 +283,7 @@ class PoliteSession:
             headers["If-None-Match"] = known[0]
         if known and known[1]:
             headers["If-Modified-Since"] = known[1]
-        resp = self._request(key + "/robots.txt", headers, check_robots=False)
+        resp = self._request(key + "/robots.txt", headers, check_robots=False, limit=MAX_ROBOTS_BYTES)
         if self.on_robots is not None:
             self.on_robots(resp)
         parser = None
@@ -203,26 +317,28 @@ class PoliteSession:
             headers["If-Modified-Since"] = last_modified
         return self._request(url, headers, check_robots=True)
 
-    def _refuse(self, url: str) -> str | None:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https"):
-            return f"scheme {parts.scheme!r} is not http(s)"
-        host = parts.hostname or ""
-        if host not in self.allowed_private and self._private(host):
-            return f"{host} is a private, loopback or link-local address"
-        return None
-
-    def _request(self, url: str, headers: dict, check_robots: bool) -> Response:
+    def _request(self, url: str, headers: dict, check_robots: bool, limit: int | None = None) -> Response:
+        """Follow redirects by hand so every hop passes the guard and robots.txt. ``limit``: read at most
+        this many bytes and keep them (robots.txt), where a page over ``max_bytes`` is refused."""
         started = time.monotonic()
         current = url
-        for _hop in range(MAX_REDIRECTS + 1):
-            refusal = self._refuse(current)
+        site = registrable_domain(urlsplit(url).hostname or "")
+        for hop in range(MAX_REDIRECTS + 1):
+            try:
+                current = normalise_url(current)
+            except UnsafeURL as exc:
+                return self._done(Response(redact(current), redact(url), "off_site", detail=str(exc)), started)
+            host = urlsplit(current).hostname or ""
+            if hop and registrable_domain(host) != site:
+                return self._done(Response(current, redact(url), "off_site",
+                                           detail=f"redirect leaves {site} for {host}: not followed"), started)
+            refusal = self._lookup(host)[1]
             if refusal:
                 return self._done(Response(current, url, "off_site", detail=refusal), started)
             if check_robots and not self.allowed_by_robots(current):
                 return self._done(Response(current, url, "robots_disallowed", detail="disallowed by robots.txt"),
                                   started)
-            resp = self._with_retries(current, headers)
+            resp = self._with_retries(current, headers, limit)
             if resp.status in (301, 302, 303, 307, 308) and resp.headers.get("location"):
                 current = urljoin(current, resp.headers["location"])
                 continue
@@ -234,10 +350,10 @@ class PoliteSession:
         resp.elapsed_ms = int((time.monotonic() - started) * 1000)
         return resp
 
-    def _with_retries(self, url: str, headers: dict) -> Response:
+    def _with_retries(self, url: str, headers: dict, limit: int | None = None) -> Response:
         attempt = 0
         while True:
-            resp = self._once(url, headers)
+            resp = self._once(url, headers, limit)
             retryable = resp.outcome in ("timeout", "error") or resp.status == 429 or resp.outcome == "http_5xx"
             if not retryable or attempt >= self.retries:
                 return resp
@@ -248,7 +364,7 @@ class PoliteSession:
             time.sleep(min(wait, 120.0))
             attempt += 1
 
-    def _once(self, url: str, headers: dict) -> Response:
+    def _once(self, url: str, headers: dict, limit: int | None = None) -> Response:
         netloc = urlsplit(url).netloc
         with self._gate(netloc):
             fetched_at = datetime.now(UTC)
@@ -260,14 +376,17 @@ class PoliteSession:
                 return Response(url, url, "error", fetched_at=fetched_at, detail=f"{type(exc).__name__}: {exc}"[:200])
             hdrs = {k.lower(): v for k, v in r.headers.items()}
             try:
-                declared = int(hdrs.get("content-length", "0") or 0)
-                if declared > self.max_bytes:
+                declared = _content_length(hdrs.get("content-length"))
+                if limit is None and declared > self.max_bytes:
                     r.close()
                     return Response(url, url, "too_large", r.status_code, hdrs, fetched_at=fetched_at,
                                     detail=f"Content-Length {declared}")
                 chunks, size = [], 0
                 for chunk in r.iter_content(65536):
                     size += len(chunk)
+                    if limit is not None and size >= limit:
+                        chunks.append(chunk[:len(chunk) - (size - limit)])
+                        break
                     if size > self.max_bytes:
                         r.close()
                         return Response(url, url, "too_large", r.status_code, hdrs, fetched_at=fetched_at,
@@ -281,6 +400,21 @@ class PoliteSession:
             finally:
                 r.close()
         return Response(url, url, _outcome(r.status_code), r.status_code, hdrs, b"".join(chunks), fetched_at)
+
+
+def _content_length(value: str | None) -> int:
+    """A Content-Length header as a number; a malformed one (``abc``) counts as absent, since the body
+    is capped as it is read anyway."""
+    value = (value or "").strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else 0
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+        return True
+    except ValueError:
+        return False
 
 
 def _outcome(status: int) -> str:
