@@ -115,6 +115,13 @@ class Archive:
         return Document(row[0], row[1], row[2], row[3], row[4], row[5], row[6],
                         datetime.fromisoformat(row[7]), datetime.fromisoformat(row[8]), row[9])
 
+    def latest_headers(self, url: str) -> dict[str, str]:
+        """The headers of the newest response recorded for ``url`` with a body (empty when none)."""
+        with self._lock:
+            row = self._db.execute("SELECT headers FROM responses WHERE url=? AND sha256 IS NOT NULL "
+                                   "ORDER BY id DESC LIMIT 1", (url,)).fetchone()
+        return json.loads(row[0]) if row and row[0] else {}
+
     def documents(self, kind: str | None = None) -> list[Document]:
         with self._lock:
             rows = self._db.execute("SELECT url FROM documents" + (" WHERE kind=?" if kind else "") + " ORDER BY url",

@@ -18,6 +18,7 @@ from nianbao.extractors import discovery
 from nianbao.extractors.archive import Archive
 from nianbao.extractors.decode import DecodeError, decode_bytes
 from nianbao.extractors.http import PoliteSession, Response, redact, registrable_domain
+from nianbao.store.keys import check_adcode, check_portal_id
 
 MAX_LISTING_PAGES = 300
 
@@ -67,7 +68,8 @@ def load_registry(path: str | Path) -> list[Portal]:
         for i, row in enumerate(csv.DictReader(f), start=2):
             try:
                 portals.append(Portal(
-                    id=row["id"], publisher=row["publisher"], adcode=row["adcode"], entry_url=row["entry_url"],
+                    id=check_portal_id(row["id"]), publisher=row["publisher"], adcode=check_adcode(row["adcode"]),
+                    entry_url=row["entry_url"],
                     delay=float(row["delay"]) if row.get("delay") else None,
                     max_connections=int(row["max_connections"]) if row.get("max_connections") else None,
                     encoding=row.get("encoding") or None,

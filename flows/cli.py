@@ -4,15 +4,36 @@ from __future__ import annotations
 
 import argparse
 import json
+import stat
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from nianbao.extractors.page import NotAReportError
 
+MAX_INPUT_BYTES = 20 * 1024 * 1024  # one report; the crawler caps downloads at the same size
+
 
 class InputError(Exception):
     """An input that cannot be read at all (missing file, failed download)."""
+
+
+def _year_arg(value: str) -> int:
+    from nianbao.store.keys import InvalidKey, check_year
+
+    try:
+        return check_year(value)
+    except InvalidKey as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _adcode_arg(value: str) -> str:
+    from nianbao.store.keys import InvalidKey, check_adcode
+
+    try:
+        return check_adcode(value)
+    except InvalidKey as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _json_default(o):
@@ -31,15 +52,27 @@ def read_input(path_or_url: str) -> tuple[bytes, str, datetime, str | None]:
         except FetchError as exc:
             raise InputError(str(exc)) from None
     p = Path(path_or_url)
-    if not p.exists():
-        raise InputError(f"{path_or_url}: no such file")
-    if p.is_dir():
-        raise InputError(f"{path_or_url}: is a directory (use --out to parse a directory)")
     try:
-        data = p.read_bytes()
+        st = p.stat()
+    except FileNotFoundError:
+        raise InputError(f"{path_or_url}: no such file") from None
     except OSError as exc:
         raise InputError(f"{path_or_url}: {exc.strerror}") from None
-    mtime = datetime.fromtimestamp(p.stat().st_mtime, tz=UTC)
+    if stat.S_ISDIR(st.st_mode):
+        raise InputError(f"{path_or_url}: is a directory (use --out to parse a directory)")
+    if not stat.S_ISREG(st.st_mode):  # a FIFO would hang, /dev/zero never ends
+        raise InputError(f"{path_or_url}: not a regular file")
+    if st.st_size > MAX_INPUT_BYTES:
+        raise InputError(f"{path_or_url}: {st.st_size / 2**20:.0f} MB, over the {MAX_INPUT_BYTES // 2**20} MB limit "
+                         "for one report")
+    try:
+        with open(p, "rb") as fh:
+            data = fh.read(MAX_INPUT_BYTES + 1)  # the file may have grown since stat
+    except OSError as exc:
+        raise InputError(f"{path_or_url}: {exc.strerror}") from None
+    if len(data) > MAX_INPUT_BYTES:
+        raise InputError(f"{path_or_url}: over the {MAX_INPUT_BYTES // 2**20} MB limit for one report")
+    mtime = datetime.fromtimestamp(st.st_mtime, tz=UTC)
     return data, p.resolve().as_uri(), mtime, None
 
 
@@ -105,8 +138,13 @@ def cmd_sql(args) -> int:
 
 
 def cmd_store_verify(args) -> int:
-    from nianbao.store.parquet_store import verify
+    from nianbao.store.parquet_store import repair, verify
 
+    if args.repair:
+        changes = repair(args.root)
+        for c in changes:
+            print(f"repaired {c}")
+        print(f"{args.root}: manifests rebuilt from the files, {len(changes)} change(s)")
     problems = verify(args.root)
     for p in problems:
         print(p)
@@ -186,11 +224,14 @@ def cmd_crawl(args) -> int:
 def cmd_reprocess(args) -> int:
     quiet_prefect()
     from nianbao.flows.nightly import reprocess_flow
+    from nianbao.flows.reprocess import archive_shards
 
+    archive_shards(args.out, args.archive, args.allow_empty)  # refuse before starting a flow: one line, exit 2
     result = reprocess_flow(out=args.out, registry=args.registry, parser_version=args.parser_version,
-                            archive=args.archive)
+                            archive=args.archive, allow_empty=args.allow_empty)
     print(f"reprocessed {result['reports']} archived report(s) with parser {result['parser_version']}"
-          f"{' (skipped: already current)' if result['skipped'] else ''}; {result['failed']} not readable")
+          f"{' (skipped: already current)' if result['skipped'] else ''}; {result['failed']} not readable now; "
+          f"{result['kept']} kept as stored (no archived bytes to rebuild them from, or unreadable now)")
     return 0
 
 
@@ -208,20 +249,28 @@ def cmd_docs(args) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a bad argument reported in one line (no usage dump), exit 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="nianbao", description="China's government information-disclosure "
+    ap = _Parser(prog="nianbao", description="China's government information-disclosure "
                                  "annual reports as clean data.")
     from nianbao import __version__
 
     ap.add_argument("--version", action="version", version=f"nianbao {__version__}")
-    sub = ap.add_subparsers(dest="command", required=True)
+    sub = ap.add_subparsers(dest="command", required=True, parser_class=_Parser)
     p = sub.add_parser("parse", help="parse report pages (files or URLs)")
     p.add_argument("inputs", nargs="+", metavar="PATH_OR_URL")
     p.add_argument("--publisher", help="the report's publisher (发布机构), overriding the page")
-    p.add_argument("--adcode", help="the publisher's 6-digit region code, overriding the page")
-    p.add_argument("--year", type=int, help="the year the statistics cover, overriding the page")
+    p.add_argument("--adcode", type=_adcode_arg, help="the publisher's 6-digit region code, overriding the page")
+    p.add_argument("--year", type=_year_arg, help="the year the statistics cover, overriding the page")
     p.add_argument("--json", action="store_true", help="print one JSON object (the contract's shape)")
     p.add_argument("--out", metavar="DIR", help="upsert the parsed pages into the store at DIR")
+    p.add_argument("--archive", metavar="DIR", help="with --out: keep the bytes read here (default DIR/_archive)")
     p.set_defaults(func=cmd_parse)
 
     for name, helptext in (("crawl", "crawl portals (one entry URL or a registry) into a store"),
@@ -229,14 +278,14 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=helptext)
         p.add_argument("--portal", metavar="URL", help="entry URL: a 政府信息公开年报 column or a 信息公开 home")
         p.add_argument("--publisher", help="the portal's default publisher")
-        p.add_argument("--adcode", help="the portal's default 6-digit region code")
+        p.add_argument("--adcode", type=_adcode_arg, help="the portal's default 6-digit region code")
         p.add_argument("--registry", metavar="FILE", help="a portals CSV (see data/portals.csv)")
         p.add_argument("--out", required=True, metavar="DIR", help="the store: a directory or s3://bucket/prefix")
         p.add_argument("--archive", metavar="DIR", help="raw responses (default DIR/_archive; required for s3://)")
-        p.add_argument("--since", type=int, default=2008 if name == "backfill" else None,
+        p.add_argument("--since", type=_year_arg, default=2008 if name == "backfill" else None,
                        help="walk listings back to this report year")
         if name == "backfill":
-            p.add_argument("--until", type=int, help="skip reports after this year")
+            p.add_argument("--until", type=_year_arg, help="skip reports after this year")
         p.add_argument("--parallel", type=int, default=4, help="portals crawled at once (default 4)")
         p.add_argument("--delay", type=float, help="seconds between requests to one host (default 1)")
         p.add_argument("--dask-address", help="run the portal tasks on this Dask scheduler (tcp://host:8786)")
@@ -247,6 +296,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--archive", metavar="DIR", help="raw responses (default DIR/_archive)")
     p.add_argument("--registry", metavar="FILE", help="portal defaults (publisher, adcode) for pages naming none")
     p.add_argument("--parser-version", help="skip when every stored report already has this parser version")
+    p.add_argument("--allow-empty", action="store_true",
+                   help="run even when the archive is missing or empty (every stored report is kept as it is)")
     p.set_defaults(func=cmd_reprocess)
 
     p = sub.add_parser("serve", help="register the Prefect deployments (nightly at 02:00 Asia/Shanghai) and serve")
@@ -272,16 +323,31 @@ def build_parser() -> argparse.ArgumentParser:
     store_sub = p.add_subparsers(dest="store_command", required=True)
     v = store_sub.add_parser("verify", help="check every file against the manifests")
     v.add_argument("--root", default="out")
+    v.add_argument("--repair", action="store_true", help="first rebuild the manifests from the files (after a crash)")
     v.set_defaults(func=cmd_store_verify)
     return ap
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. Errors a user can act on (a bad input, an unwritable or damaged store) are one line on
+    stderr and exit 2; nothing already stored is changed by them."""
     args = build_parser().parse_args(argv)
-    if getattr(args, "adcode", None) and not (len(args.adcode) == 6 and args.adcode.isdigit()):
-        print(f"nianbao {args.command}: --adcode {args.adcode!r} is not a 6-digit region code", file=sys.stderr)
+    import pyarrow as pa
+
+    from nianbao.flows.reprocess import ReprocessError
+    from nianbao.store.keys import InvalidKey
+    from nianbao.store.parquet_store import StoreError
+
+    try:
+        return args.func(args)
+    except (StoreError, InvalidKey, ReprocessError, InputError, OSError) as exc:
+        print(f"nianbao {args.command}: {exc}", file=sys.stderr)
         return 2
-    return args.func(args)
+    except pa.ArrowException as exc:
+        root = getattr(args, "out", None) or getattr(args, "root", None)
+        print(f"nianbao {args.command}: {root}: a stored Parquet file is unreadable ({str(exc).splitlines()[0][:160]});"
+              f" run `nianbao store verify --root {root}` to find it", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -120,8 +120,8 @@ def backfill(registry: str | None = None, out: str = "out", since: int = 2008, u
 
 @flow(name="nianbao-reprocess", log_prints=False)
 def reprocess_flow(out: str = "out", registry: str | None = None, parser_version: str | None = None,
-                   archive: str | None = None) -> dict:
+                   archive: str | None = None, allow_empty: bool = False) -> dict:
     """Re-parse every archived report with the current parser (no network) and rewrite the datasets."""
     from nianbao.flows.reprocess import reprocess
 
-    return reprocess(out, registry, parser_version, archive)
+    return reprocess(out, registry, parser_version, archive, allow_empty)

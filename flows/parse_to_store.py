@@ -1,14 +1,25 @@
-"""`nianbao parse PATH... --out DIR`: parse files, directories and URLs into a store."""
+"""`nianbao parse PATH... --out DIR`: parse files, directories and URLs into a store.
+
+The bytes read are archived (<out>/_archive/local/, or --archive), with the
+options given, so a store filled this way can be reprocessed later like a
+crawled one.
+"""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
+from nianbao.extractors.archive import Archive
+from nianbao.extractors.http import Response
 from nianbao.extractors.page import NotAReportError
-from nianbao.store.from_reports import UnstorableReport, write_reports
+from nianbao.flows.pipeline import archive_root
+from nianbao.flows.reprocess import OPTIONS_HEADER
+from nianbao.store.from_reports import UnstorableReport, partition_of, write_reports
 
-PAGE_SUFFIXES = {".html", ".htm", ".shtml", ".xhtml", ".jhtml", ".txt"}
+PAGE_SUFFIXES = {".html", ".htm", ".shtml", ".xhtml", ".jhtml", ".txt", ".docx"}
+LOCAL_SHARD = "local"  # the archive shard of pages given on the command line
 
 
 def expand_inputs(inputs: list[str]) -> list[str]:
@@ -23,20 +34,34 @@ def expand_inputs(inputs: list[str]) -> list[str]:
     return out
 
 
-def parse_paths_to_store(inputs: list[str], out: str, args) -> int:
-    from nianbao.flows.cli import InputError, parse_one
+def _options(args) -> dict:
+    return {k: v for k, v in (("publisher", args.publisher), ("adcode", args.adcode), ("year", args.year)) if v}
 
+
+def parse_paths_to_store(inputs: list[str], out: str, args) -> int:
+    from nianbao.flows.cli import InputError, read_input
+    from nianbao.transforms.report import parse_report
+
+    try:
+        archive = Archive(Path(archive_root(out, getattr(args, "archive", None))) / LOCAL_SHARD)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
     parsed, failed = [], 0
-    for item in expand_inputs(inputs):
-        try:
-            p = parse_one(item, args)
-            if p.report["year"] is None:
-                raise UnstorableReport("the report year is unknown (pass --year)")
-            parsed.append(p)
-        except (InputError, NotAReportError, UnstorableReport) as exc:
-            failed += 1
-            msg = str(exc) if str(exc).startswith(item) else f"{item}: {exc}"
-            print(f"nianbao parse: {msg}", file=sys.stderr)
+    try:
+        for item in expand_inputs(inputs):
+            try:
+                data, url, fetched_at, ctype = read_input(item)
+                p = parse_report(data, url, fetched_at, content_type=ctype, **_options(args))
+                partition_of(p.report)  # a year or region that cannot be stored fails this input only
+                headers = {"content-type": ctype or "", OPTIONS_HEADER: json.dumps(_options(args), ensure_ascii=False)}
+                archive.record(Response(url, url, "ok", 200, headers, data, fetched_at), LOCAL_SHARD, "report")
+                parsed.append(p)
+            except (InputError, NotAReportError, UnstorableReport, ValueError) as exc:
+                failed += 1
+                msg = str(exc) if str(exc).startswith(item) else f"{item}: {exc}"
+                print(f"nianbao parse: {msg}", file=sys.stderr)
+    finally:
+        archive.close()
     if parsed:
         stats = write_reports(out, parsed)
         written = sum(s["written"] for s in stats.values())

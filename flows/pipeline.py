@@ -18,8 +18,9 @@ from nianbao.extractors.archive import Archive
 from nianbao.extractors.crawler import CrawlResult, Portal, crawl_portal
 from nianbao.extractors.http import PoliteSession
 from nianbao.extractors.page import NotAReportError
-from nianbao.store.from_reports import write_reports
+from nianbao.store.from_reports import UnstorableReport, partition_of, write_reports
 from nianbao.store.fs import is_uri
+from nianbao.store.keys import check_portal_id
 from nianbao.store.parquet_store import upsert
 from nianbao.store.schemas import SCHEMAS
 from nianbao.transforms.regions import lookup
@@ -42,7 +43,7 @@ def archive_root(out: str | Path, archive: str | Path | None = None) -> Path:
 
 
 def portal_archive(root: str | Path, portal_id: str) -> Archive:
-    return Archive(Path(root) / portal_id)
+    return Archive(Path(root) / check_portal_id(portal_id))  # an id like ../x must not leave the archive
 
 
 @dataclass
@@ -102,8 +103,10 @@ def process_portal(portal: Portal, archive_dir: str | Path, since: int | None = 
             try:
                 parsed = parse_report(fetched.body, fetched.url, fetched.fetched_at, content_type=fetched.content_type,
                                       default_publisher=portal.publisher, default_adcode=portal.adcode)
-                if parsed.report["year"] is None:
-                    raise NotAReportError("the report year is unknown")
+                try:
+                    partition_of(parsed.report)
+                except UnstorableReport as exc:
+                    raise NotAReportError(str(exc)) from None
             except NotAReportError as exc:
                 _mark(row, "not_a_report", str(exc))
                 continue

@@ -1,37 +1,82 @@
 """Re-parse every archived report with the current parser, with no network.
 
-What a user runs after a parser fix. The report datasets are rebuilt in a
-scratch directory beside the store and swapped in one dataset at a time
-(a directory rename), so readers never see a half-rebuilt dataset; the
-fetch log and the archive are left as they are.
+What a user runs after a parser fix. It never loses a report:
+- a missing or empty archive is an error (unless --allow-empty), not an empty store;
+- a stored report whose bytes are not in the archive, or no longer parse, is
+  kept as it is (counted as "kept");
+- the report datasets are rebuilt in a scratch directory beside the store,
+  verified against their manifests, and only then swapped in, one dataset at a
+  time (a directory rename). A swap cut short is finished or undone by the next
+  reprocess or `nianbao store verify --repair`.
+The fetch log and the archive are left as they are.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from nianbao.extractors.archive import Archive
 from nianbao.extractors.crawler import load_registry
 from nianbao.extractors.page import NotAReportError
 from nianbao.flows.pipeline import archive_root
-from nianbao.store.from_reports import write_reports
+from nianbao.store.from_reports import UnstorableReport, partition_of, write_reports
 from nianbao.store.fs import storage
+from nianbao.store.parquet_store import StoreError, finish_interrupted_swaps, upsert, verify
+from nianbao.store.read import dataset as open_dataset
 from nianbao.store.schemas import REPORT_DATASETS
 from nianbao.transforms.report import PARSER_VERSION, parse_report
 
+SCRATCH = ".reprocess"
+OPTIONS_HEADER = "x-nianbao-options"  # parse options (--publisher/--adcode/--year) archived with a file's bytes
+
+
+class ReprocessError(RuntimeError):
+    """Reprocess cannot run safely (the message names the input); the store is unchanged."""
+
 
 def reprocess(out: str, registry: str | Path | None = None, parser_version: str | None = None,
-              archive: str | Path | None = None) -> dict:
-    """Returns {"reports": n, "failed": n, "skipped": bool, "parser_version": v}."""
+              archive: str | Path | None = None, allow_empty: bool = False) -> dict:
+    """Returns {"reports": rebuilt, "kept": kept as they were, "failed": unreadable now, "skipped": bool,
+    "parser_version": v}."""
     out = str(out)
-    if parser_version is not None and parser_version == _stored_version(out):
-        return {"reports": 0, "failed": 0, "skipped": True, "parser_version": parser_version}
+    finish_interrupted_swaps(out, REPORT_DATASETS)
+    stored, versions = _stored_reports(out)
+    if parser_version is not None and versions == {parser_version}:
+        return {"reports": 0, "kept": 0, "failed": 0, "skipped": True, "parser_version": parser_version}
+    shards = archive_shards(out, archive, allow_empty)
     defaults = {p.id: p for p in load_registry(registry)} if registry else {}
     parsed, failed = [], 0
-    for shard in sorted(p.parent for p in archive_root(out, archive).glob("*/index.sqlite")):
+    for shard in shards:
         failed += _parse_shard(Archive(shard), defaults, parsed)
-    _swap_in(out, parsed)
-    return {"reports": len(parsed), "failed": failed, "skipped": False, "parser_version": PARSER_VERSION}
+    rebuilt_shas = {p.report["content_sha256"] for p in parsed}
+    rebuilt_ids = {p.report["report_id"] for p in parsed}
+    kept = sorted({rid for rid, sha in stored.items() if sha not in rebuilt_shas and rid not in rebuilt_ids})
+    if parsed:
+        _rebuild(out, parsed, kept, len(rebuilt_ids) + len(kept))
+    return {"reports": len(rebuilt_ids), "kept": len(kept), "failed": failed, "skipped": False,
+            "parser_version": PARSER_VERSION}
+
+
+def archive_shards(out: str, archive: str | Path | None = None, allow_empty: bool = False) -> list[Path]:
+    """The archive's shards; ReprocessError when it holds no report to rebuild from (unless allow_empty)."""
+    root = Path(archive_root(out, archive))
+    shards = sorted(p.parent for p in root.glob("*/index.sqlite")) if root.is_dir() else []
+    documents = 0
+    for shard in shards:
+        a = Archive(shard)
+        try:
+            documents += len(a.documents("report"))
+        finally:
+            a.close()
+    if documents == 0 and not allow_empty:
+        where = "does not exist" if not root.exists() else "holds no archived reports"
+        raise ReprocessError(f"{root}: the archive {where}, so nothing can be rebuilt; the store is unchanged "
+                             "(give --archive DIR, or --allow-empty to keep every stored report as it is)")
+    return shards
 
 
 def _parse_shard(archive: Archive, defaults: dict, parsed: list) -> int:
@@ -42,14 +87,20 @@ def _parse_shard(archive: Archive, defaults: dict, parsed: list) -> int:
             if doc.final_url != doc.url:  # a redirecting URL: the report is parsed at its final URL
                 continue
             portal = defaults.get(doc.portal_id)
+            options = json.loads(archive.latest_headers(doc.url).get(OPTIONS_HEADER) or "{}")
             try:
                 p = parse_report(archive.body(doc.sha256), doc.url, doc.first_fetched_at, content_type=doc.content_type,
                                  default_publisher=portal.publisher if portal else None,
-                                 default_adcode=portal.adcode if portal else None)
+                                 default_adcode=portal.adcode if portal else None, **options)
             except NotAReportError:
                 failed += 1
                 continue
-            if p.report["year"] is None:
+            except Exception:  # a parser bug on one page: that report is kept as stored, the rest go on
+                failed += 1
+                continue
+            try:
+                partition_of(p.report)
+            except UnstorableReport:
                 failed += 1
                 continue
             parsed.append(p)
@@ -58,23 +109,50 @@ def _parse_shard(archive: Archive, defaults: dict, parsed: list) -> int:
     return failed
 
 
-def _swap_in(out: str, parsed: list) -> None:
-    """Build the report datasets in a scratch area of the store, then move each into place."""
+def _rebuild(out: str, parsed: list, kept: list[str], expected_reports: int) -> None:
+    """Write the new datasets (rebuilt plus kept rows) to scratch, verify them, then swap them in."""
     store = storage(out)
-    scratch = ".reprocess"
-    store.delete_dir(scratch)
-    if parsed:
-        write_reports(f"{out.rstrip('/')}/{scratch}", parsed)
+    scratch = f"{out.rstrip('/')}/{SCRATCH}"
+    store.delete_dir(SCRATCH)
+    try:
+        write_reports(scratch, parsed)
+        if kept:
+            _copy_reports(out, scratch, kept)
+        problems = verify(scratch)
+        n_reports = sum(1 for _ in open_dataset(scratch, "reports").to_table(columns=["report_id"]).column(0))
+        if problems or n_reports != expected_reports:
+            raise StoreError(f"{scratch}: the rebuilt datasets do not verify ({'; '.join(problems[:3]) or n_reports}"
+                             f" reports, {expected_reports} expected); the store is unchanged")
+    except BaseException:
+        store.delete_dir(SCRATCH)
+        raise
     with store.lock():
-        for dataset in REPORT_DATASETS:
-            store.move_dir(dataset, f".old-{dataset}")
-            store.move_dir(f"{scratch}/{dataset}", dataset)
-            store.delete_dir(f".old-{dataset}")
-    store.delete_dir(scratch)
+        for name in REPORT_DATASETS:
+            store.move_dir(name, f".old-{name}")
+            store.move_dir(f"{SCRATCH}/{name}", name)
+            store.delete_dir(f".old-{name}")
+    store.delete_dir(SCRATCH)
 
 
-def _stored_version(out: str) -> str | None:
-    from nianbao.store.read import read_dataset
+def _copy_reports(src: str, dst: str, report_ids: list[str]) -> None:
+    """Copy every row of these reports, in every report dataset, from one store to another."""
+    wanted = pa.array(report_ids, pa.string())
+    for name in REPORT_DATASETS:
+        try:
+            table = open_dataset(src, name).to_table(filter=pc.field("report_id").isin(wanted))
+        except FileNotFoundError:
+            continue
+        batches: dict[tuple[int, str], pa.Table] = {}
+        keys = set(zip(table.column("year").to_pylist(), table.column("region").to_pylist(), strict=True))
+        for year, region in keys:
+            mask = pc.and_(pc.equal(table.column("year"), year), pc.equal(table.column("region"), region))
+            batches[(year, region)] = table.filter(mask).drop_columns(["year", "region"])
+        if batches:
+            upsert(dst, name, batches)
 
-    versions = set(read_dataset(out, "reports")["parser_version"])
-    return versions.pop() if len(versions) == 1 else None
+
+def _stored_reports(out: str) -> tuple[dict[str, str], set[str]]:
+    """{report_id: content_sha256} of the reports in the store, and the parser versions that made them."""
+    table = open_dataset(out, "reports").to_table(columns=["report_id", "content_sha256", "parser_version"])
+    return dict(zip(table.column(0).to_pylist(), table.column(1).to_pylist(), strict=True)), \
+        set(table.column(2).to_pylist())

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from nianbao.store.parquet_store import upsert
+from nianbao.store.keys import InvalidKey, check_adcode, check_year
+from nianbao.store.parquet_store import upsert_many
 from nianbao.store.schemas import REPORT_DATASETS, SCHEMAS
 
 
@@ -15,9 +16,15 @@ class UnstorableReport(ValueError):
 
 
 def partition_of(report: dict) -> tuple[int, str | None]:
+    """(year, province adcode): where the report's rows go; refused when either cannot name a folder."""
     if report.get("year") is None:
         raise UnstorableReport("the report year is unknown (pass --year)")
-    return int(report["year"]), report.get("region")
+    try:
+        year = check_year(report["year"], "report year")
+        region = check_adcode(report["region"], "report region") if report.get("region") else None
+    except InvalidKey as exc:
+        raise UnstorableReport(str(exc)) from None
+    return year, region
 
 
 def columns_of(reports: list, dataset: str) -> pa.Table:
@@ -43,8 +50,6 @@ def write_reports(root: str | Path, parsed_reports: list) -> dict[str, dict]:
     for p in latest.values():
         by_partition.setdefault(partition_of(p.report), []).append(p)
     ids_by_part = {part: [p.report["report_id"] for p in reports] for part, reports in by_partition.items()}
-    stats = {}
-    for dataset in REPORT_DATASETS:
-        batches = {part: columns_of(reports, dataset) for part, reports in by_partition.items()}
-        stats[dataset] = upsert(root, dataset, batches, replace_ids=ids_by_part)
-    return stats
+    work = {dataset: ({part: columns_of(reports, dataset) for part, reports in by_partition.items()}, ids_by_part)
+            for dataset in REPORT_DATASETS}
+    return upsert_many(root, work)

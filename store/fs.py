@@ -21,6 +21,20 @@ from urllib.parse import urlsplit
 import pyarrow.fs as pafs
 
 
+class StorageError(OSError):
+    """A file of the store could not be written (the message names it and says what to do)."""
+
+
+def _write_error(path, exc: OSError) -> StorageError:
+    import errno
+
+    hint = {errno.ENOSPC: "free disk space and run again", errno.EDQUOT: "free disk space and run again",
+            errno.EACCES: "make the store writable (or choose another --out)",
+            errno.EPERM: "make the store writable (or choose another --out)",
+            errno.EROFS: "the file system is read-only; choose another --out"}.get(exc.errno, "check the store's disk")
+    return StorageError(f"{path}: cannot write ({exc.strerror or exc}); {hint}. Nothing stored was changed")
+
+
 def is_uri(root: str | Path) -> bool:
     return "://" in str(root) and not str(root).startswith("file://")
 
@@ -46,8 +60,11 @@ class LocalStorage:
     def write(self, rel: str, data: bytes) -> None:
         """Temp file in the same directory, fsync, rename, fsync the directory: old or new, never half."""
         path = self.root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".partial")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".partial")
+        except OSError as exc:
+            raise _write_error(path.parent, exc) from None
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
@@ -59,10 +76,18 @@ class LocalStorage:
                 os.fsync(dfd)
             finally:
                 os.close(dfd)
-        except BaseException:
+        except BaseException as exc:
             if os.path.exists(tmp):
                 os.unlink(tmp)
+            if isinstance(exc, OSError) and not isinstance(exc, StorageError):
+                raise _write_error(path, exc) from None
             raise
+
+    def remove(self, rel: str) -> None:
+        try:
+            (self.root / rel).unlink()
+        except FileNotFoundError:
+            pass
 
     def glob(self, pattern: str) -> list[str]:
         return sorted(str(p.relative_to(self.root)) for p in self.root.glob(pattern))
@@ -80,8 +105,12 @@ class LocalStorage:
     @contextmanager
     def lock(self):
         """One writer at a time per store, across processes (other writers wait)."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        with open(self.root / ".lock", "a+") as fh:
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            fh = open(self.root / ".lock", "a+")  # noqa: SIM115 (closed below)
+        except OSError as exc:
+            raise _write_error(self.root, exc) from None
+        with fh:
             fcntl.flock(fh, fcntl.LOCK_EX)
             try:
                 yield
@@ -124,8 +153,12 @@ class ObjectStorage:
         return self.filesystem.get_file_info(self.path(rel)).type != pafs.FileType.NotFound
 
     def write(self, rel: str, data: bytes) -> None:
-        with self.filesystem.open_output_stream(self.path(rel)) as f:  # one PUT: atomic for readers
-            f.write(data)
+        try:
+            with self.filesystem.open_output_stream(self.path(rel)) as f:  # one PUT: atomic for readers
+                f.write(data)
+        except OSError as exc:
+            raise StorageError(f"{self.uri}/{rel}: cannot write ({exc}); check the object store's permissions "
+                               "and space. Nothing stored was changed") from None
 
     def glob(self, pattern: str) -> list[str]:
         """Only the patterns the store uses: '<dataset>/year=*/region=*/part-0.parquet' and the like."""
@@ -139,6 +172,12 @@ class ObjectStorage:
             return []
         rels = [i.path[len(self.base) + 1:] for i in infos if i.type == pafs.FileType.File]
         return sorted(r for r in rels if fnmatch.fnmatch(r, pattern))
+
+    def remove(self, rel: str) -> None:
+        try:
+            self.filesystem.delete_file(self.path(rel))
+        except FileNotFoundError:
+            pass
 
     def delete_dir(self, rel: str) -> None:
         try:
