@@ -22,6 +22,7 @@ lint: venv
 
 bench: venv
 	$(BIN)/python -m benchmarks.parse_bench
+	$(BIN)/python -m benchmarks.scaling_bench
 	$(BIN)/python -m benchmarks.store_bench
 	$(BIN)/python -m benchmarks.flow_bench
 

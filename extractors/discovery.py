@@ -181,23 +181,59 @@ def trs_pages(text: str, url: str) -> list[str]:
 
 MAX_PAGES = 500  # listing pages built from one page's paging script or reply
 
-_HANWEB_XML = re.compile(r"<script[^>]+type=['\"]text/xml['\"][^>]*>(.*?)</script>", re.S | re.I)
-_CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
+_XML_TYPE = re.compile(r"type\s*=\s*['\"]?text/xml", re.I)
+
+
+def script_spans(text: str) -> list[tuple[int, int, int]]:
+    """(start, body start, body end) of every <script>, found with str.find: linear on any input, where a
+    regex with .*? rescans to the end of the page for every unclosed tag."""
+    lower = text.lower()
+    out, pos = [], 0
+    while (start := lower.find("<script", pos)) != -1:
+        tag_end = lower.find(">", start)
+        if tag_end == -1:
+            break
+        close = lower.find("</script", tag_end)
+        out.append((start, tag_end + 1, close if close != -1 else len(text)))
+        if close == -1:
+            break
+        pos = close + 8
+    return out
+
+
+def scripts(text: str) -> list[tuple[str, str]]:
+    """(opening tag, body) of every <script>."""
+    return [(text[s:b], text[b:e]) for s, b, e in script_spans(text)]
+
+
+def _hanweb_blocks(text: str) -> list[str]:
+    return [body for tag, body in scripts(text) if _XML_TYPE.search(tag)]
+
+
+def _cdata(block: str) -> list[str]:
+    out, pos = [], 0
+    while (start := block.find("<![CDATA[", pos)) != -1:
+        end = block.find("]]>", start + 9)
+        if end == -1:
+            break
+        out.append(block[start + 9:end])
+        pos = end + 3
+    return out
 
 
 def hanweb_records(text: str, base: str) -> list[Link]:
     """Links inside Hanweb <script type="text/xml"> recordsets (CDATA <li> items) or dataproxy XML replies."""
     out = []
-    blocks = _HANWEB_XML.findall(text) or ([text] if "<recordset" in text else [])
+    blocks = _hanweb_blocks(text) or ([text] if "<recordset" in text else [])
     for block in blocks:
-        for cdata in _CDATA.findall(block):
+        for cdata in _cdata(block):
             out += links(f"<html><body>{cdata}</body></html>", base)
     return out
 
 
 def hanweb_pages(text: str, url: str) -> list[str]:
     """Later Hanweb pages: dataproxy.jsp with startrecord/endrecord, from totalrecord and perpage."""
-    block = "".join(_HANWEB_XML.findall(text))
+    block = "".join(_hanweb_blocks(text))
     if not block:
         return []
     m_total = re.search(r"<totalrecord>\s*(\d+)", block)
@@ -294,6 +330,10 @@ def is_js_challenge(status: int | None, text: str) -> bool:
     """An anti-bot page: HTTP 412/403 or a near-empty page of obfuscated script."""
     if status in (412, 521):
         return True
-    scripts = sum(len(s) for s in re.findall(r"<script[^>]*>(.*?)</script>", text[:200000], re.S | re.I))
-    visible = len(re.sub(r"\s+", "", re.sub(r"<script.*?</script>|<[^>]+>", "", text[:200000], flags=re.S | re.I)))
-    return scripts > 2000 and visible < 200
+    head = text[:200000]
+    spans = script_spans(head)
+    script_chars = sum(e - b for _, b, e in spans)
+    cuts = [0] + [i for s, _, e in spans for i in (s, e)] + [len(head)]
+    outside = " ".join(head[cuts[i]:cuts[i + 1]] for i in range(0, len(cuts), 2))
+    visible = len(re.sub(r"\s+", "", re.sub(r"<[^<>]*>", "", outside)))
+    return script_chars > 2000 and visible < 200

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 
 import lxml.etree
 
@@ -35,8 +36,12 @@ def parse_docx(data: bytes) -> Page:
         info = archive.getinfo("word/document.xml")
         if info.file_size > MAX_XML_BYTES:  # a zip bomb is not a report
             raise NotAReportError(f"word/document.xml is {info.file_size} bytes unpacked")
-        root = lxml.etree.fromstring(archive.read(info), lxml.etree.XMLParser(resolve_entities=False, huge_tree=False))
-    except (zipfile.BadZipFile, KeyError, lxml.etree.XMLSyntaxError) as exc:
+        with archive.open(info) as fh:  # the header's size may lie: cap the bytes actually inflated
+            xml = fh.read(MAX_XML_BYTES + 1)
+        if len(xml) > MAX_XML_BYTES:
+            raise NotAReportError(f"word/document.xml inflates past {MAX_XML_BYTES} bytes")
+        root = lxml.etree.fromstring(xml, lxml.etree.XMLParser(resolve_entities=False, huge_tree=False))
+    except (zipfile.BadZipFile, KeyError, lxml.etree.XMLSyntaxError, EOFError, zlib.error) as exc:
         raise NotAReportError(f"not a readable .docx ({exc})") from None
     body = root.find(f"{W}body")
     page = Page()

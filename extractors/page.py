@@ -7,6 +7,7 @@ costs more than pandas.read_html's whole run on a typical 64 KB page.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -54,8 +55,10 @@ HEADING_RE = re.compile(
     r"(总体情况|概述|概况|基本情况|主动公开|收到和处理|依申请|政府信息公开行政复议|因政府信息公开|行政复议"
     r"|政府信息公开的?收费|存在的?主要问题|存在问题|主要问题|其他需要报告|其他事项|人员和?|咨询|不予公开)"
 )
-_HEADING_TEXTS = lxml.etree.XPath(
-    "//body//text()[string-length(normalize-space(.)) > 2 and "
+# Relative to one body: `//body//text()` over a page pasted together from many documents (one body each)
+# makes libxml2 merge node-sets quadratically; each top-level body is asked in turn instead.
+_HEADING_TEXTS_IN = lxml.etree.XPath(
+    "descendant::text()[string-length(normalize-space(.)) > 2 and "
     "contains('一二三四五六七八九十(（', substring(normalize-space(.), 1, 1))]"
 )
 _FIELD_RE = re.compile(
@@ -173,26 +176,39 @@ def _pick_title(doc, meta: dict[str, str], html_title: str) -> str:
     return meta.get("articletitle") or html_title
 
 
+def _heading_texts(doc) -> list:
+    bodies = [b for b in doc.iter("body") if not any(a.tag == "body" for a in b.iterancestors())]
+    return [s for b in bodies for s in _HEADING_TEXTS_IN(b)]
+
+
 def _find_container(doc):
     """The element holding the report: the smallest one with the most section headings."""
     counts: dict = {}  # element -> numbers of the section headings inside it
-    for s in _HEADING_TEXTS(doc):  # text nodes that may open a heading, found by libxml2, not a Python loop
+    for s in _heading_texts(doc):  # text nodes that may open a heading, found by libxml2, not a Python loop
         m = HEADING_RE.match(s)
         if not m:
             continue
         anc = s.getparent() if s.is_text else s.getparent().getparent()
+        number = m.group(1)
         while anc is not None:
-            counts.setdefault(anc, set()).add(m.group(1))
+            found = counts.setdefault(anc, set())
+            if number in found:  # so every ancestor above has it too: linear however deep the nesting
+                break
+            found.add(number)
             anc = anc.getparent()
     body = doc.find("body") if doc.find("body") is not None else doc
     if counts:
         best = max(len(v) for v in counts.values())
         if best >= 2:
             stats_tables = _report_tables(body)
-            cands = sorted((el for el, v in counts.items() if len(v) == best), key=lambda el: -_depth(el))
+            cands = [el for el, v in counts.items() if len(v) == best]
+            order, ends, tables = _preorder(doc)
+            cands.sort(key=lambda el: -order.get(el, -1))  # deepest (latest in document order among nested) first
             # The deepest candidate that still holds the page's statistics tables.
             for el in cands:
-                if len(el.xpath(".//table")) >= stats_tables:
+                start = order.get(el)
+                if start is not None and bisect.bisect_right(tables, ends[start]) - bisect.bisect_left(tables, start) \
+                        >= stats_tables:
                     return el
             return cands[-1]
     for hint in _CONTAINER_HINTS:
@@ -216,12 +232,25 @@ def _report_tables(body) -> int:
     return n
 
 
-def _depth(el) -> int:
-    d = 0
-    while el is not None:
-        el = el.getparent()
-        d += 1
-    return d
+def _preorder(root) -> tuple[dict, list[int], list[int]]:
+    """Document-order numbers of every element under ``root``, each element's last descendant's number, and
+    the numbers of the tables: subtree questions (how many tables inside?) become two bisections."""
+    order: dict = {}
+    ends: list[int] = []
+    tables: list[int] = []
+    stack: list[int] = []
+    for event, el in lxml.etree.iterwalk(root, events=("start", "end")):
+        if event == "start":
+            n = len(ends)
+            order[el] = n
+            ends.append(n)
+            stack.append(n)
+            if el.tag == "table":
+                tables.append(n)
+        else:
+            n = stack.pop()
+            ends[n] = len(ends) - 1
+    return order, ends, tables
 
 
 def _blocks(container) -> list[Block]:

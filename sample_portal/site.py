@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
 
 from nianbao.data import data_file
 from nianbao.sample_portal.pages import LegacyReport, Report, render, render_legacy

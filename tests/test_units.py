@@ -226,3 +226,42 @@ def test_titles_in_their_wrappers(title, publisher, year):
     from nianbao.transforms.metadata import publisher_candidates
     assert publisher_candidates(title, {}, "", "")[0] == (publisher, "title")
     assert report_year(title, "") == year
+
+
+def test_a_page_half_utf8_half_gbk_is_decoded_per_part_with_a_note():
+    from nianbao.extractors.decode import decode_with_notes
+
+    head = "<html><head><title>2020年政府信息公开工作年度报告</title></head><body>\n<p>一、总体情况</p>\n"
+    tail = "<p>本机关收到政府信息公开申请12件。</p>\n</body></html>"
+    text, notes = decode_with_notes(head.encode("utf-8") + tail.encode("gbk"))
+    assert text == head + tail
+    assert notes and "UTF-8 and GBK" in notes[0]
+
+
+def test_undeclared_big5_is_not_read_as_gbk():
+    from nianbao.extractors.decode import decode_with_notes
+
+    page = ("<html><body><h1>2012年政府資訊公開工作年度報告</h1><p>本機關全年共受理政府資訊公開申請12件，"
+            "辦理情況如下：同意公開10件，不予公開2件。行政復議0件。</p></body></html>")
+    text, notes = decode_with_notes(page.encode("big5"))
+    assert text == page and notes == ["undeclared Big5 bytes; decoded as Big5"]
+    gbk = page.replace("資訊", "信息").replace("報告", "报告").replace("公開", "公开")
+    from opencc import OpenCC
+
+    simplified = OpenCC("t2s").convert(gbk)
+    assert decode_with_notes(simplified.encode("gbk")) == (simplified, [])
+
+
+def test_the_simplified_fast_path_agrees_with_opencc():
+    import random
+
+    import opencc
+
+    from nianbao.transforms.normalize import _TRADITIONAL, to_simplified
+
+    t2s = opencc.OpenCC("t2s")
+    rng = random.Random(7)
+    pool = "政府信息公開申請行政復議訴訟規章辦理情況沈默沈船有序不予处理自然人商业企业" + "".join(sorted(_TRADITIONAL))[:400]
+    for _ in range(2000):
+        s = "".join(rng.choice(pool) for _ in range(rng.randint(1, 12)))
+        assert to_simplified(s) == t2s.convert(s), s

@@ -10,10 +10,24 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
 
 import opencc
 
 _T2S = opencc.OpenCC("t2s")
+
+
+def _traditional_chars() -> frozenset[str]:
+    """Characters t2s changes. Text holding none of them is already Simplified, so the pure-Python
+    converter (the costliest step of a parse) is skipped for it."""
+    path = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
+    with open(path, encoding="utf-8") as f:
+        return frozenset(line.split("\t", 1)[0] for line in f if line.strip())
+
+
+_TRADITIONAL = _traditional_chars()
+# The only t2s phrases made of characters outside TSCharacters (沈船 → 沉船): applied directly.
+_PHRASES_WITHOUT_TRADITIONAL = {"沈船": "沉船", "沈默": "沉默"}
 _INVISIBLE = re.compile(r"[\s\u200b-\u200f\u2060\ufeff\u00ad]+")
 _QUOTES = re.compile(r"[\"'“”‘’「」『』〝〞]")
 _ORDINAL = re.compile(
@@ -22,6 +36,11 @@ _ORDINAL = re.compile(
 
 
 def to_simplified(text: str) -> str:
+    if _TRADITIONAL.isdisjoint(text):
+        if "沈" in text:
+            for trad, simp in _PHRASES_WITHOUT_TRADITIONAL.items():
+                text = text.replace(trad, simp)
+        return text
     return _T2S.convert(text)
 
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from functools import lru_cache
+
 from nianbao.data import data_file
+
 
 @dataclass(frozen=True)
 class Region:

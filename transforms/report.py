@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from nianbao.extractors.decode import DecodeError, decode_bytes
+from nianbao.extractors.decode import DecodeError, decode_with_notes
 from nianbao.extractors.docx import is_docx, parse_docx
 from nianbao.extractors.page import Block, NotAReportError, Page, looks_like_html, parse_html, parse_text
 from nianbao.transforms import metadata
@@ -72,15 +72,16 @@ def parse_report(data: bytes, source_url: str = "", fetched_at: datetime | None 
         raise NotAReportError("empty input")
     if len(data) > MAX_BYTES:
         raise NotAReportError(f"input is {len(data)} bytes, more than the {MAX_BYTES} a report page can be")
+    decode_notes: list[str] = []
     if is_docx(data):
         page = parse_docx(data)
     else:
         try:
-            text = decode_bytes(data, content_type)
+            text, decode_notes = decode_with_notes(data, content_type)
         except DecodeError as exc:
             raise NotAReportError(str(exc)) from None
         page = parse_html(text) if looks_like_html(text) else parse_text(text)
-    warnings: list[str] = []
+    warnings: list[str] = list(decode_notes)
     blocks, title = _select_report(page, publisher, warnings)
     body = "\n".join(b.text for b in blocks if b.grid is None)
 
