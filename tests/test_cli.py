@@ -97,3 +97,21 @@ def test_docx_bomb_and_broken_zip(tmp_path):
     for p in (bomb, broken):
         r = run("parse", str(p), "--json")
         assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_huge_files_fifos_and_devices_are_refused_before_reading(tmp_path):
+    import os
+
+    sparse = tmp_path / "huge.html"
+    with open(sparse, "wb") as f:
+        f.truncate(3 * 1024**3)  # 3 GiB on paper, no disk used: refused by size, never read
+    fifo = tmp_path / "pipe.html"
+    os.mkfifo(fifo)
+    for path, needle in ((sparse, "MB limit"), (fifo, "not a regular file"), ("/dev/zero", "not a regular file")):
+        r = run("parse", str(path), "--json")
+        assert r.returncode == 2 and needle in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_version_and_module_entry_point():
+    r = run("--version")
+    assert r.returncode == 0 and r.stdout.startswith("nianbao ")
