@@ -101,7 +101,8 @@ def parse_html(text: str) -> Page:
 def parse_text(text: str) -> Page:
     """A text dump: 'key: value' header lines, pipe tables, paragraphs."""
     page = Page()
-    lines = text.splitlines()
+    lines = text.replace("｜", "|").replace("│", "|").splitlines()  # full-width and box-drawing bars are pipes too
+    lines = [part for line in lines for part in _unfold(line)]
     pipe: list[str] = []
     spaced = SpacedTable()
     context = ""
@@ -156,6 +157,18 @@ def parse_text(text: str) -> Page:
                 page.title = b.text
                 break
     return page
+
+
+_FOLDED_HEADING = re.compile(r"\s+(?=[一二三四五六七八九十]{1,3}、|[(（][一二三四五六七八九十]{1,3}[)）])")
+
+
+def _unfold(line: str) -> list[str]:
+    """A whole report stored on one line (a text dump that lost its line breaks): break it before each
+    section heading (' 一、', ' (二)') so the title, headings and paragraphs are blocks again."""
+    if len(line) < 300 or "|" in line:
+        return [line]
+    parts = _FOLDED_HEADING.split(line)
+    return parts if len(parts) >= 3 else [line]
 
 
 def looks_like_html(text: str) -> bool:

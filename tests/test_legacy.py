@@ -130,3 +130,31 @@ def test_a_2019_report_in_legacy_form_is_legacy():
 def test_zero_statements_do_not_override_stated_figures():
     got = figures("全年发生行政复议2件，没有发生行政诉讼。")
     assert got == {"administrative_reviews": 2, "lawsuits": 0}
+
+
+@pytest.mark.parametrize("text,want", [
+    ("2017年，主动公开政府工作信息、动态755多条。", {"proactive_items": 755}),
+    ("按照《条例》要求，全年共公开信息253条。", {"proactive_items": 253}),
+    ("2012年，全局累計主動公開政府信息12條，其中概況類信息3條。", {"proactive_items": 12}),
+    ("截至2012年底，累计主动公开政府信息3000条。", {}),
+    ("主动公开政府信息的有5条。", {"proactive_items": 5}),
+    ("全年主动公开信息778余条。", {"proactive_items": 778}),
+    ("全年受理申请一百一十九件，答复两件。", {"applications_received": 119, "applications_answered": 2}),
+    ("主动公开政府信息2.16万条。", {"proactive_items": 21600}),
+    ("同意公开、同意部分公开、不予公开的分别为3件、1件、0件。", {"granted": 3, "partially_granted": 1, "withheld": 0}),
+    ("行政复议、行政诉讼分别为2件和1件。", {"administrative_reviews": 2, "lawsuits": 1}),
+    ("本单位没有向依申请公开对象收取复印、传真、递送等任何费用，也无减免情况。", {"fees_yuan": 0}),
+    ("县政府在受理依申请公开政府信息工作中均没有收取费用。", {"fees_yuan": 0}),
+    ("我局没有任何信息公开的收费项目。", {"fees_yuan": 0}),
+    ("依申请公开收取费用为零。", {"fees_yuan": 0}),
+    ("由于未收到政府信息公开申请，我局没有收取相关费用。", {"fees_yuan": 0, "applications_received": 0}),
+    ("本年报由概述、依申请公开政府信息和不予公开政府信息情况，收费和减免情况等八部分组成。", {}),
+    ("2016年度我乡无一例因政府信息公开申请行政复议和提起行政诉讼发生。",
+     {"administrative_reviews": 0, "lawsuits": 0}),
+    ("全年接待群众咨询数百人次。", {}),
+])
+def test_wider_phrasing(text, want):
+    import re
+
+    year = re.search(r"(20\d\d)年", text)
+    assert figures(text, int(year.group(1)) if year else 2012) == want

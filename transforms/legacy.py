@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from nianbao.transforms.normalize import label as norm_label
 from nianbao.transforms.normalize import norm
 from nianbao.transforms.numbers import parse_value
-from nianbao.transforms.rows import LEGACY_TABLE_SIGNS
 from nianbao.transforms.vocabulary import match
 
 UNITS = {"fees_yuan": "yuan", "consultations": "person_times"}
@@ -48,33 +47,91 @@ def _metric(m: str, unit: str, evidence: str, value: float, source: str) -> dict
     return {"metric": m, "value": value, "unit": UNITS.get(m, "count"), "evidence": evidence, "source": source}
 
 
-def read_legacy_table(grid) -> list[dict]:
-    """A 指标名称 | 计量单位 | 本年度 | 历年累计 table: the current-year column."""
-    head = [norm(c) for c in grid.cells[0]]
-    col = next((i for i, h in enumerate(head) if ("本年" in h or re.search(r"20\d\d年", h)) and "累计" not in h), None)
-    if col is None:
-        col = next((i for i, h in enumerate(head) if i > 0 and "累计" not in h and "单位" not in h and "指标" not in h),
-                   None)
+# Header words of the column holding this year's figures, and of columns that hold something else.
+_THIS_YEAR_HEAD = re.compile(r"本年|本期|统计数|数量|数值|数据|合计|总数|情况")
+_OTHER_HEAD = re.compile(r"累计|上年|去年|上一年|增减|增长|%|％|比|单位|指标|名称|项目|内容|备注|说明|序号")
+_HEAD_WORDS = re.compile(r"指标|项目|名称|内容|单位|本年|上年|统计数|累计|(?:19|20)\d\d年")
+# Rows whose figure is never one of the legacy metrics even when their words suggest one: cumulative totals,
+# complaints, the "already proactive" answer category, spending (专项经费), fee reductions, staff and bodies.
+_TABLE_ROW_SKIP = re.compile(r"累计|举报|投诉|已主动公开范围|专项经费|经费|减免|人员|机构|培训|会议|查阅点|通过不同渠道"
+                             r"|公报公开|网站公开|微博|微信|新闻发布|回应|解读|当面申请|传真申请|网络申请|信函申请|电子邮件申请"
+                             r"|按时办结|延期办结")
+_NOTE = re.compile(r"[（(][^（()）]*[）)]")  # (不同渠道和方式公开相同信息计1条): a note, not the label
+_SCALE = (("亿", 1e8), ("万", 1e4))
+
+
+def _header_row(grid) -> int | None:
+    """The row naming the columns: among the first four, one of header words and no plain figures."""
+    for r, row in enumerate(grid.cells[:4]):
+        cells = [norm(c) for c in row]
+        words = sum(1 for c in cells if _HEAD_WORDS.search(c))
+        figures = sum(1 for c in cells if re.fullmatch(r"[\d.,]+", c))
+        if words >= 1 and figures == 0 and len([c for c in cells if c]) >= 2:
+            return r
+    return None
+
+
+def _this_year_column(head: list[str], year: int | None) -> int | None:
+    """This year's column: named by the year, else 本年/统计数/数量, never a cumulative, earlier-year or
+    change column (tables print 2011年 | 2012年 | 增减 as often as 本年度 | 上年度)."""
+    years = [int(y) if (y := re.search(r"((?:19|20)\d\d)年", h)) and (y := y.group(1)) else None for h in head]
+    if year is not None:
+        named = [i for i, (h, y) in enumerate(zip(head, years, strict=True)) if y == year and "累计" not in h]
+        if named:
+            return named[0]
+    plain = [i for i, h in enumerate(head) if i > 0 and not _OTHER_HEAD.search(h) and years[i] is None]
+    for i in plain:
+        if _THIS_YEAR_HEAD.search(head[i]):
+            return i
+    if any(y is not None for y in years):  # only other years' columns: this year is not in the table
+        return None
+    return plain[0] if plain else None
+
+
+def _scale(unit: str) -> float:
+    for word, factor in _SCALE:
+        if unit.startswith(word) or f"（{word}" in unit or f"({word}" in unit or f"单位{word}" in unit:
+            return factor
+    return 1.0
+
+
+def read_legacy_table(grid, year: int | None = None) -> list[dict]:
+    """A legacy statistics table (统计指标 | 单位 | 统计数, 指标名称 | 计量单位 | 2011年度 | 历年累计,
+    本年度 | 上年度, 2011年 | 2012年 | 增减): this year's column, scaled by each row's unit (万元 → yuan)."""
+    h = _header_row(grid)
+    if h is None:
+        return []
+    head = [norm(c) for c in grid.cells[h]]
+    col = _this_year_column(head, year)
     if col is None:
         return []
+    unit_col = next((i for i, c in enumerate(head) if "单位" in c and i != col), None)
+    table_scale = _scale(grid.context + "".join(head))
     out = []
-    for r in range(1, len(grid.cells)):
-        row = grid.cells[r]
-        if col >= len(row):
+    for row in grid.cells[h + 1:]:
+        if col >= len(row) or not row[0].strip():
             continue
-        name = norm_label(row[0])
-        name = re.sub(r"^其中[:：]?", "", name)
-        name = norm_label(name)
-        if "举报" in name or "累计" in name:
+        full = norm_label(re.sub(r"^其中[:：]?", "", norm_label(row[0])))
+        name = _NOTE.sub("", full)
+        if _TABLE_ROW_SKIP.search(name):
+            continue
+        unit = norm(row[unit_col]) if unit_col is not None and unit_col < len(row) else ""
+        if unit and re.fullmatch(r"[-—–－/]+", unit):  # a section row (一、主动公开情况 | — | —), not a figure
             continue
         code = match(name, "legacy_metrics", "metric", fuzzy=False)
         v = parse_value(row[col])
-        if code and v.ok and v.value is not None:
-            out.append(_metric(code, "", " | ".join(row), v.value, "table"))
+        if not (code and v.ok and v.value is not None):
+            continue
+        factor = _scale(unit) if unit else _scale(full) if re.search(r"[（(][万亿]", full) else table_scale
+        value = v.value if re.search(r"[万亿]", row[col]) else v.value * factor
+        out.append(_metric(code, "", " | ".join(c for c in row if c), round(value, 6), "table"))
     return out
 
 
-_SKIP = re.compile(r"累计|历年|以来|同比|上年|去年|上一年|比例|占[^，。,]{0,6}%")
+_SKIP = re.compile(r"历年|以来|同比|上年|去年|上一年|比例|占[^，。,]{0,6}%|截至|截止|至今")
+# 累计 is cumulative only beside words of a span longer than the year (截至…年底, 以来); "全年累计主动公开…12条"
+# in a sentence about this year is the year's own total.
+_CUMULATIVE_SPAN = re.compile(r"截至|截止|以来|至今|历年|年底|年末|底[,，]")
 _UNIT = r"(?:余|多)?[件条个宗次份项篇起]"
 _NOT_DISCLOSURE = re.compile(r"投诉|热线|12345|便民服务|信访")  # hotline and complaint figures
 
@@ -96,7 +153,7 @@ class Phrase:
         return _HINTS[self.metric]
 
 
-_HINTS = {"proactive_items": ("主动公开",), "applications_received": ("申请", "依申请"),
+_HINTS = {"proactive_items": ("公开",), "applications_received": ("申请", "依申请"),
           "applications_answered": ("答复", "办结", "回复"), "granted": ("公开",), "partially_granted": ("部分公开",),
           "withheld": ("不予", "不同意"), "fees_yuan": ("费",), "administrative_reviews": ("复议",),
           "lawsuits": ("诉讼",), "consultations": ("咨询",)}
@@ -104,8 +161,12 @@ _HINTS = {"proactive_items": ("主动公开",), "applications_received": ("申�
 
 PHRASES = [
     Phrase("proactive_items", re.compile(
-        r"主动公开(?:了)?(?:各类|各种|各项)?(?:政府)?(?:信息|文件)(?:共计|共|总计|合计|达到?|总数|数量)?(?:为|达)?约?"
+        r"主动公开(?:了)?(?:各类|各种|各项)?(?:政府)?(?:信息|文件)(?:的)?(?:共计|共|总计|合计|达到?|总数|数量)?(?:为|达|有)?约?"
         + NUM + _UNIT), not_after_qizhong=True),
+    # wider: 主动公开政府工作信息、动态755多条; 全年共公开信息253条
+    Phrase("proactive_items", re.compile(
+        r"公开[^，。；,;:：]{0,14}?(?:信息|文件|动态)(?:的)?(?:共计|共|总计|合计|达到?)?(?:为|达|有)?约?" + NUM + _UNIT),
+        forbid=re.compile(r"申请|不予|部分|咨询|复议|诉讼|网站公开"), not_after_qizhong=True),
     Phrase("applications_received", re.compile(
         r"(?:受理|收到|接到|接收)(?:了)?[^，。；,;:：]{0,24}?申请(?:共计|共|总计|合计|总数)?(?:为)?" + NUM + _UNIT),
         forbid=re.compile(r"复议|诉讼|审批|许可|信访|举报|投诉|咨询"), not_after_qizhong=True),
@@ -130,15 +191,37 @@ PHRASES = [
 ZERO_PHRASES = [
     Phrase("applications_received", re.compile(r"(?:未|没有|无)(?:收到|受理|接到|发生|接收)[^，。；,;]{0,20}申请"),
            forbid=re.compile(r"复议|诉讼")),
-    Phrase("fees_yuan", re.compile(r"(?:未|没有|不)收取任何(?:费用|费)")),
-    Phrase("administrative_reviews", re.compile(r"(?:未|没有)[^。；;，,\d]{0,30}?行政复议")),
-    Phrase("lawsuits", re.compile(r"(?:未|没有)[^。；;，,\d]{0,40}?行政诉讼")),
+    # 未收取任何费用, 没有向申请人收取复印…等任何费用, 均没有收取费用, 未发生…的收费及减免, 没有任何…收费项目
+    Phrase("fees_yuan", re.compile(r"(?:未|没有|不(?!予)|无)(?:任何)?(?:向[^。；;，,]{0,16}?)?(?:发生|产生)?[^。；;，,\d]{0,16}?"
+                                   r"(?:收取|收费)(?!标准)")),
+    Phrase("fees_yuan", re.compile(r"收取[^。；;\d]{0,10}?费用?(?:为|是)(?:零|0)(?![\d.])")),
+    Phrase("administrative_reviews", re.compile(r"(?:未|没有|无一例|无一起|无任何)[^。；;，,\d]{0,30}?行政复议")),
+    Phrase("lawsuits", re.compile(r"(?:未|没有|无一例|无一起|无任何)[^。；;，,\d]{0,40}?行政诉讼")),
     Phrase("administrative_reviews", re.compile(r"行政复议[^。；;\d]{0,30}?(?:均为|都为|均是|皆为)(?:0|零)(?!\d)")),
     Phrase("lawsuits", re.compile(r"行政诉讼[^。；;\d]{0,30}?(?:均为|都为|均是|皆为)(?:0|零)(?!\d)")),
     # a section that answers its heading with one word: "…行政复议、提起行政诉讼的情况：无。"
     Phrase("administrative_reviews", re.compile(r"行政复议[^。；;\d]{0,30}情况[:：]?\s*无[。；;]?$")),
     Phrase("lawsuits", re.compile(r"行政诉讼[^。；;\d]{0,30}情况[:：]?\s*无[。；;]?$")),
 ]
+# 同意公开、同意部分公开、不予公开的分别为3件、1件、0件: names and figures paired in order.
+_LIST = re.compile(r"((?:[^，。；,;、]{2,16}、)+[^，。；,;、]{2,16}?)(?:的|申请)?分别(?:为|是|有)?"
+                   r"((?:" + NUM + r"(?:余|多)?[件条个次项]?[、,，和及]?){2,})")
+
+
+def _listed(sentence: str) -> list[tuple[str, float]]:
+    out = []
+    for m in _LIST.finditer(sentence):
+        names = m.group(1).split("、")
+        values = [cn_number(v) for v in re.findall(NUM, m.group(2))]
+        if len(names) != len(values) or None in values:
+            continue
+        for name, value in zip(names, values, strict=True):
+            code = match(re.sub(r"^(?:其中|另外|此外)", "", name), "legacy_metrics", "metric", fuzzy=False)
+            if code:
+                out.append((code, value))
+    return out
+
+
 _MAY_STATE = re.compile(r"(?:公开|申请|复议|诉讼|咨询|费)")
 
 
@@ -155,6 +238,9 @@ def read_narrative(body: str, year: int | None) -> list[dict]:
     for sentence in re.split(r"(?<=[。；;！!])|\n", norm(body)):
         if not sentence or not _MAY_STATE.search(sentence) or _other_year(sentence, year):
             continue
+        if "分别" in sentence:
+            for code, value in _listed(sentence):
+                out.setdefault(code, _metric(code, "", sentence.strip(), value, "narrative"))
         for ph in PHRASES:
             if ph.metric in out or not any(h in sentence for h in ph.hints):
                 continue
@@ -165,10 +251,15 @@ def read_narrative(body: str, year: int | None) -> list[dict]:
             for m in ph.pattern.finditer(sentence):
                 if ph.forbid and ph.forbid.search(m.group(0)):
                     continue
-                if _SKIP.search(sentence[max(0, m.start() - 12):m.end()]) or sentence[m.end():].startswith("%"):
+                window = sentence[max(0, m.start() - 12):m.end()]
+                if _SKIP.search(window) or sentence[m.end():].startswith("%"):
+                    continue
+                if "累计" in window and _CUMULATIVE_SPAN.search(sentence):
                     continue
                 if ph.not_after_qizhong and "其中" in sentence[:m.start()]:
                     continue
+                if sentence[max(0, m.start(1) - 1):m.start(1)] in ("数", "几", "上", "近"):
+                    continue  # 数百人次, 几十件: a vague amount, not a figure
                 value = cn_number(m.group(1))
                 if value is not None:
                     out[ph.metric] = _metric(ph.metric, "", sentence.strip(), value, "narrative")
@@ -185,9 +276,8 @@ def read_legacy(blocks, body: str, year: int | None) -> list[dict]:
     """Table figures first; narrative figures fill the gaps, disagreements become warnings."""
     table: dict[str, dict] = {}
     for b in blocks:
-        g = b.grid
-        if g is not None and g.cells and sum(k in norm("".join(g.cells[0])) for k in LEGACY_TABLE_SIGNS) >= 2:
-            for m in read_legacy_table(g):
+        if b.grid is not None and b.grid.cells:
+            for m in read_legacy_table(b.grid, year):
                 table.setdefault(m["metric"], m)
     out = dict(table)
     for m in read_narrative(body, year):

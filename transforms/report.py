@@ -93,7 +93,15 @@ def parse_report(data: bytes, source_url: str = "", fetched_at: datetime | None 
     apps, w2 = read_applications(by_section["applications"])
     reviews, w3 = read_reviews(by_section["reviews_litigation"])
     warnings += w1 + w2 + w3
-    era = _era(active, apps, reviews, y)
+    if y is not None and y < FIRST_NATIONAL_FORMAT_YEAR:
+        # The national formats did not exist yet: whatever tables the page has are legacy statistics.
+        era = "legacy"
+        if active or apps or reviews:
+            warnings.append(f"a {y} report predates the national formats: its tables were read as legacy "
+                            "statistics, not as 2019/2021-format rows")
+            active, apps, reviews = [], [], []
+    else:
+        era = _era(active, apps, reviews, y)
     if era == "2019" and active and era_signal(active) == "2021":
         warnings.append("section 二 uses the 2021 columns while section 三 uses the 2019 rows")
     if era == "legacy" and (y or 0) >= 2019:
@@ -140,6 +148,9 @@ def parse_report(data: bytes, source_url: str = "", fetched_at: datetime | None 
     return ParsedReport(report, active, apps, reviews, legacy, sections, checks, series)
 
 
+FIRST_NATIONAL_FORMAT_YEAR = 2019  # the 2019 format's first reports cover 2019
+
+
 def _era(active: list[dict], apps: list[dict], reviews: list[dict], year: int | None) -> str:
     outcomes = {c["outcome"] for c in apps}
     if outcomes & APP_ERA_2021:
@@ -156,7 +167,7 @@ def _era(active: list[dict], apps: list[dict], reviews: list[dict], year: int | 
 
 def _reads_like_report(title: str, body: str, sections: list[dict]) -> bool:
     t = norm(title)
-    if "报告" in t and ("公开" in t or "年报" in t):
+    if ("报告" in t or "年报" in t) and ("公开" in t or "年报" in t):
         return True
     return len(sections) >= 3 and "信息公开" in norm(body[:5000])
 
