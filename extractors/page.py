@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 
 import lxml.etree
 
+from nianbao.extractors.cell_stream import is_figure, looks_like_stream, stream_grids
 from nianbao.extractors.tables import Grid, cell_text, html_table_to_grid, is_pipe_row, pipe_lines_to_grid
-from nianbao.extractors.text_tables import SpacedTable
+from nianbao.extractors.text_tables import SECTION_HEADING, SpacedTable
 
 
 class NotAReportError(ValueError):
@@ -102,7 +103,7 @@ def parse_text(text: str) -> Page:
     """A text dump: 'key: value' header lines, pipe tables, paragraphs."""
     page = Page()
     lines = text.replace("｜", "|").replace("│", "|").splitlines()  # full-width and box-drawing bars are pipes too
-    lines = [part for line in lines for part in _unfold(line)]
+    lines = _cells_as_pipe_lines([part for line in lines for part in _unfold(line)])
     pipe: list[str] = []
     spaced = SpacedTable()
     context = ""
@@ -110,9 +111,10 @@ def parse_text(text: str) -> Page:
     def flush_pipe() -> None:
         nonlocal pipe
         if pipe:
-            g = pipe_lines_to_grid(pipe)
-            g.context = context
-            page.blocks.append(Block(grid=g))
+            grids = stream_grids(pipe) if looks_like_stream(pipe) else [pipe_lines_to_grid(pipe)]
+            for g in grids:
+                g.context = context
+                page.blocks.append(Block(grid=g))
             pipe = []
 
     def flush_spaced() -> None:
@@ -169,6 +171,34 @@ def _unfold(line: str) -> list[str]:
         return [line]
     parts = _FOLDED_HEADING.split(line)
     return parts if len(parts) >= 3 else [line]
+
+
+def _cells_as_pipe_lines(lines: list[str]) -> list[str]:
+    """A table dumped one cell per line with blank lines between cells and no pipes at all: mark its cells
+    with a trailing pipe, so the one-cell-per-line reader rebuilds it. A run counts as such a table when it
+    has at least eight short lines, a third of them figures; section headings and long lines end a run."""
+    out: list[str] = []
+    run: list[int] = []  # indexes into out of the current run's lines
+
+    def close() -> None:
+        figures = sum(1 for i in run if is_figure(out[i].strip()))
+        if len(run) >= 8 and figures * 3 >= len(run):
+            for i in run:
+                out[i] = out[i].strip() + " |"
+        run.clear()
+
+    for line in lines:
+        s = line.strip()
+        if not s:
+            out.append(line)
+            continue
+        if len(s) <= 40 and "|" not in s and not SECTION_HEADING.match(s) and not s.endswith(("。", "；")):
+            run.append(len(out))
+        else:
+            close()
+        out.append(line)
+    close()
+    return [ln for ln in out if ln.strip() or not ln]
 
 
 def looks_like_html(text: str) -> bool:

@@ -384,3 +384,32 @@ def render_docx(rep: Report) -> bytes:
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
+
+
+def render_cell_lines(rep: Report, form: str = "pipes") -> str:
+    """The report as a dump of one table cell per line, the way text extractors flatten web tables:
+    - "pipes": each cell as 'cell |', the fillers of a merged cell as one line of pipes ('|||');
+    - "blank_lines": each cell on its own line with a blank line between, merged fillers not printed;
+    - "lone_pipes": a row's first cells on one line, then each further cell on a line of its own, a blank
+      cell as a lone '|'."""
+    def pipes(cells, width):
+        out = [f"{c} |" if c else "|" for c in cells]
+        return out + (["|" * (width - len(cells))] if width > len(cells) else [])
+
+    def blank_lines(cells, width):
+        return [x for c in cells if c for x in (c, "")]
+
+    def lone_pipes(cells, width):
+        head = [" | ".join(cells[:2]) + " |"] if cells else []
+        rest, out, i = cells[2:], [], 0
+        while i < len(rest):
+            if not rest[i] and i + 1 < len(rest) and rest[i + 1]:  # a blank run onto the next cell's line
+                out.append(f"| {rest[i + 1]} |")
+                i += 2
+            else:
+                out.append(f"{rest[i]} |" if rest[i] else "|")
+                i += 1
+        return head + out
+
+    return "\n".join(_flattened(rep, {"pipes": pipes, "blank_lines": blank_lines, "lone_pipes": lone_pipes}[form],
+                                title=True))

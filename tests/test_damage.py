@@ -328,3 +328,15 @@ def test_word_docx_attachment(year):
     assert_same(app, rep.applications)
     assert_same(rev, rep.reviews)
     assert (p.report["year"], p.report["era"], p.report["publisher"]) == (year, rep.era, "张掖市人民政府")
+
+
+@pytest.mark.parametrize("form", ["pipes", "blank_lines", "lone_pipes"])
+@pytest.mark.parametrize("year,seed", [(2019, 3), (2020, 31), (2021, 5), (2022, 44), (2024, 9)])
+def test_one_cell_per_line_dumps(form, year, seed):
+    from nianbao.sample_portal.pages import render_cell_lines
+    rep = Report(year, seed=seed).fill()
+    p, act, app, rev = parsed_values(render_cell_lines(rep, form))
+    assert_same(act, rep.active)
+    assert_same(app, rep.applications)
+    assert_same(rev, rep.reviews)
+    assert p.report["year"] == year and p.report["era"] == ("2021" if year >= 2021 else "2019")

@@ -63,3 +63,20 @@ def label(text: str) -> str:
         if s == t:
             return t
         t = s
+
+
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü"
+# 規(guī)章: a syllable in brackets right after a CJK character. With a tone mark it is pinyin for sure;
+# without one (de, men) only on a page that already has many toned ones.
+_PINYIN_TONED = re.compile(rf"(?<=[\u4e00-\u9fff])[(（][a-z{_TONED}]*[{_TONED}][a-z{_TONED}]*[)）]")
+_PINYIN_PLAIN = re.compile(r"(?<=[\u4e00-\u9fff])[(（][a-z]{1,6}[)）]")
+
+
+def strip_pinyin(text: str) -> tuple[str, int]:
+    """(text without inserted pinyin, how many were removed); a page needs at least 5 to count as spammed."""
+    toned = len(_PINYIN_TONED.findall(text))
+    if toned < 5:
+        return text, 0
+    text, n1 = _PINYIN_TONED.subn("", text)
+    text, n2 = _PINYIN_PLAIN.subn("", text)
+    return text, n1 + n2

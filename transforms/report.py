@@ -20,7 +20,7 @@ from nianbao.transforms.applications import ERA_2021 as APP_ERA_2021
 from nianbao.transforms.applications import read_applications
 from nianbao.transforms.checks import run_checks
 from nianbao.transforms.legacy import read_legacy
-from nianbao.transforms.normalize import norm
+from nianbao.transforms.normalize import norm, strip_pinyin
 from nianbao.transforms.regions import lookup, parents, region_in_name, regions_mentioned
 from nianbao.transforms.reviews import read_reviews
 from nianbao.transforms.rows import rows_by_section
@@ -80,6 +80,9 @@ def parse_report(data: bytes, source_url: str = "", fetched_at: datetime | None 
             text, decode_notes = decode_with_notes(data, content_type)
         except DecodeError as exc:
             raise NotAReportError(str(exc)) from None
+        text, n_pinyin = strip_pinyin(text)
+        if n_pinyin:
+            decode_notes.append(f"pinyin inserted after {n_pinyin} characters (a spam mirror); removed")
         page = parse_html(text) if looks_like_html(text) else parse_text(text)
     warnings: list[str] = list(decode_notes)
     blocks, title = _select_report(page, publisher, warnings)
@@ -118,6 +121,8 @@ def parse_report(data: bytes, source_url: str = "", fetched_at: datetime | None 
 
     # Injected spam hides anywhere: the title, meta keywords, hidden blocks outside the article.
     spam = metadata.spam_hits("\n".join([title, page.title, page.chrome, body, *page.meta.values()]))
+    if any(n.startswith("pinyin inserted") for n in decode_notes):
+        spam.append("pinyin after each character")
     candidates = metadata.publisher_candidates(title, page.meta, body, page.chrome)
     pub, where = _publisher(candidates, body, publisher, warnings)
     if pub is None and default_publisher:
