@@ -36,8 +36,8 @@ def numeric_row(line: str) -> tuple[str, list[str]] | None:
         return None
     if not label and len(numbers) < 3:  # a lone number is a page number or a date, not a row
         return None
-    if label and len(numbers) == 1 and re.search(r"[。，,；;]$|\d{4}年$", label):
-        return None  # a sentence that happens to end in a number
+    if label and len(numbers) == 1 and re.search(r"[。，,；;>›»/]$|\d{4}年$", label):
+        return None  # a sentence, or a breadcrumb (首页 > 年报 > 2020), that happens to end in a number
     return label, numbers
 
 

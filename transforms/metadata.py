@@ -74,11 +74,13 @@ _ORG_SUFFIX = (r"(?:人民政府(?:办公厅|办公室)?|政府办公室|管理�
                r"厅|局|委|署|院|中心|街道办事处|办事处|公署)")
 _PUBLISHER_IN_TITLE = re.compile(r"^(.{2,40}?" + _ORG_SUFFIX + r")(?:关于)?(?:20\d\d|二〇|[（(])")
 _PUBLISHER_BEFORE_YEAR = re.compile(r"^(.{2,40}?)(?:20\d\d|二〇..)年")
-_PUBLISHER_AFTER_YEAR = re.compile(r"^(?:20\d\d)年度?(.{2,40}?)(?:政府)?(?:信息公开|政务公开)(?:工作)?年度?报告")
-_PUBLISHER_NO_YEAR = re.compile(r"^(.{2,40}?)(?:政府)?(?:信息公开|政务公开)(?:工作)?年度?报告")  # …报告（2020年度）
+_PUBLISHER_AFTER_YEAR = re.compile(r"^(?:20\d\d)年度?(.{2,40}?)(?:政府)?(?:信息公开|政务公开)(?:工作)?(?:年度?报告|年报)")
+_PUBLISHER_NO_YEAR = re.compile(r"^(.{2,40}?)(?:政府)?(?:信息公开|政务公开)(?:工作)?(?:年度?报告|年报)")  # …报告（2020年度）
 # Wrappers around a title: 关于印发《…》的通知, 【政务公开】 tags, quotes.
 _TITLE_WRAPPER = re.compile(r"^(?:[(\[][^)\]]{1,12}[)\]])?(?:关于(?:印发|公布|发布|公开))?[《<]?|[》>]?(?:的通知|的公告)?$")
 _TITLE_PATTERNS = (_PUBLISHER_IN_TITLE, _PUBLISHER_BEFORE_YEAR, _PUBLISHER_AFTER_YEAR, _PUBLISHER_NO_YEAR)
+# "现公布永嘉瓯北城市新区管委会2012年政府信息公开工作年度报告": the report names its own publisher.
+_PUBLISHES = re.compile(r"(?:现|特此|予以)?公布(.{2,40}?" + _ORG_SUFFIX + r")(?:20\d\d|二〇..)年度?[^。]{0,12}?(?:报告|年报)")
 _COMPILED_BY = re.compile(r"由(.{2,40}?" + _ORG_SUFFIX + r")(?:负责)?(?:编制|编写|起草|制作)")
 # "…要求，张掖市人民政府办公室编制了本报告" (no 由): the name runs back to the previous punctuation.
 _COMPILED = re.compile(
@@ -86,7 +88,18 @@ _COMPILED = re.compile(
 )
 
 
+# "一、总体情况 2021年，温州市洞头区农业农村局以…为指导" / "…，官洲街道办事处认真贯彻落实《条例》": the body
+# that opens the overview is the publisher (trusted least: after titles, fields and 编制 sentences).
+_OVERVIEW_SUBJECT = re.compile(
+    r"总体情况[^\n]{0,4}?\n?(?:[^,，。；;\n]{0,40}[,，]){0,2}\s*([\u4e00-\u9fff（）()]{2,30}?" + _ORG_SUFFIX + r")"
+    r"(?:始终|认真|以|坚持|深入|严格|按照|根据|全面|围绕|紧紧|高度|积极|进一步|不断|持续|扎实|全力|把)"
+)
 _GENERIC_NAME = re.compile(r"^(?:.?|政府|人民政府|本级政府|本机关|本单位|我局|我委|我办|我市|我县|我区|.*门户网站)$")
+
+
+def norm_keep_lines(text: str) -> str:
+    """norm() line by line: the line breaks that end headings are kept."""
+    return "\n".join(norm(line) for line in text.split("\n"))
 
 
 def publisher_candidates(title: str, meta: dict[str, str], body: str, chrome: str) -> list[tuple[str, str]]:
@@ -104,9 +117,12 @@ def publisher_candidates(title: str, meta: dict[str, str], body: str, chrome: st
         if meta.get(key):
             out.append((norm(meta[key]), key.replace("field:", "")))
     first = norm(body[:3000])
-    m = _COMPILED_BY.search(first) or _COMPILED.search(first)
+    m = _COMPILED_BY.search(first) or _COMPILED.search(first) or _PUBLISHES.search(first)
     if m:  # the office that compiles a government's report writes for the government
         out.append((re.sub(r"(人民政府)(?:办公室|办公厅)$", r"\1", m.group(1)), "first sentence"))
+    m = _OVERVIEW_SUBJECT.search(norm_keep_lines(body[:3000]))
+    if m and not re.match(r"^(?:我|本|全)", m.group(1)):
+        out.append((m.group(1), "overview's first sentence"))
     for key in ("contentsource", "field:来源", "field:信息来源"):
         if meta.get(key):
             out.append((norm(meta[key]), key.replace("field:", "")))

@@ -10,6 +10,7 @@ region_aliases.csv adds bodies whose names are not division names
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -39,6 +40,9 @@ def _by_name() -> dict[str, list[Region]]:
         short = short_name(r.name)
         if short != r.name and len(short) >= 2:
             out.setdefault(short, []).append(r)
+        m = _AUTONOMOUS.match(r.name)
+        if m:  # 化隆回族自治县 is 化隆县 on its own pages; 延边朝鲜族自治州 is 延边州
+            out.setdefault(m.group(1) + m.group(2), []).append(r)
     for alias, adcode in _aliases().items():
         out.setdefault(alias, []).insert(0, regions()[adcode[0]])
     for rs in out.values():  # current codes first, then higher levels
@@ -46,6 +50,8 @@ def _by_name() -> dict[str, list[Region]]:
     return out
 
 
+_UNIT_CHARS = set("省市区县乡镇旗州盟街村")
+_AUTONOMOUS = re.compile(r"^(.{2,}?)(?:[\u4e00-\u9fff]{1,6}?族)+自治(县|旗|州)$")
 _SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "特别行政区", "省", "市")
 
 
@@ -88,7 +94,10 @@ def region_in_name(publisher: str, context: str = "") -> Region | None:
     while pos < len(publisher):
         hit = None
         for length in range(min(12, len(publisher) - pos), 1, -1):
-            cands = names.get(publisher[pos:pos + length])
+            word = publisher[pos:pos + length]
+            cands = names.get(word)
+            if cands and all(c.name != word for c in cands) and publisher[pos + length:pos + length + 1] in _UNIT_CHARS:
+                continue  # 朝阳乡 is not 朝阳市, 洪江区 not 洪江市: a short name followed by another unit's suffix
             if cands:
                 hit = (length, _disambiguate(cands, best, context))
                 break
