@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: derived totals marked in active_disclosure, applications, reviews_litigation
 PARTITION_KEYS = ("year", "region")
 UNKNOWN_REGION = "000000"  # publisher's province not known (no adcode)
 
@@ -24,10 +24,11 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("spam_suspected", pa.bool_()), ("warnings", pa.list_(_S)), ("parser_version", _S),
     ]),
     "active_disclosure": pa.schema(_KEY + [("item", _S), ("measure", _S), ("value", pa.float64()), ("unit", _S),
-                                           ("raw", _S)]),
-    "applications": pa.schema(_KEY + [("outcome", _S), ("applicant", _S), ("value", pa.float64()), ("raw", _S)]),
+                                           ("raw", _S), ("derived", pa.bool_())]),
+    "applications": pa.schema(_KEY + [("outcome", _S), ("applicant", _S), ("value", pa.float64()), ("raw", _S),
+                                      ("derived", pa.bool_())]),
     "reviews_litigation": pa.schema(_KEY + [("proceeding", _S), ("outcome", _S), ("value", pa.float64()),
-                                            ("raw", _S)]),
+                                            ("raw", _S), ("derived", pa.bool_())]),
     "legacy_metrics": pa.schema(_KEY + [("metric", _S), ("value", pa.float64()), ("unit", _S), ("evidence", _S)]),
     "sections": pa.schema(_KEY + [("section_no", pa.int16()), ("heading", _S), ("text", _S)]),
     "checks": pa.schema(_KEY + [("check", _S), ("subject", _S), ("expected", pa.float64()), ("actual", pa.float64()),

@@ -58,3 +58,24 @@ def test_metadata_without_options(name, fixtures_dir):
     rep = parse_report(page.read_bytes(), page.as_uri()).report
     for key in ("year", "era", "publisher", "adcode", "region", "spam_suspected"):
         assert rep[key] == gold["report"][key], key
+
+
+def test_blank_totals_are_derived_from_their_parts(fixtures_dir):
+    """Shanghai 2019 leaves 总计 blank on 11 rows: the sum is stored, marked derived, and not checked."""
+    parsed = parse_report((fixtures_dir / "real" / "sh_bgt_2019.html").read_bytes(), "file:///sh")
+    cells = {(c["outcome"], c["applicant"]): c for c in parsed.applications}
+    granted = cells[("granted", "total")]
+    assert granted["value"] == 272 and granted["derived"] is True and granted["raw"] is None
+    assert sum(c["derived"] for c in parsed.applications) == 11
+    assert not any(c["derived"] for c in parsed.applications if c["applicant"] != "total")
+    assert not [c for c in parsed.checks if c["subject"] == "granted"]  # its row-total check would read the sum
+    assert parsed.report["checks_failed"] == 0
+
+
+def test_a_blank_total_over_zero_parts_stays_zero():
+    from nianbao.transforms.derived import derive_application_totals
+
+    cells = [{"outcome": "granted", "applicant": a, "value": 0.0, "raw": r}
+             for a, r in (("natural_person", "0"), ("commercial_enterprise", ""), ("total", ""))]
+    derive_application_totals(cells)
+    assert cells[-1]["value"] == 0.0 and cells[-1]["derived"] is False

@@ -184,7 +184,7 @@ def test_verify_detects_tampering(tmp_path, batch):
 def test_manifest_counts(tmp_path, batch):
     write_reports(tmp_path, batch)
     m = json.loads((tmp_path / "reviews_litigation" / "_manifest.json").read_text())
-    assert m["rows"] == 4 * 15 and m["schema_version"] == "1"
+    assert m["rows"] == 4 * 15 and m["schema_version"] == "2"
 
 
 def test_parse_out_cli(tmp_path, fixtures_dir):

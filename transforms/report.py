@@ -19,6 +19,7 @@ from nianbao.transforms.active_disclosure import era_signal, read_active
 from nianbao.transforms.applications import ERA_2021 as APP_ERA_2021
 from nianbao.transforms.applications import read_applications
 from nianbao.transforms.checks import run_checks
+from nianbao.transforms.derived import derive_application_totals, derive_review_totals
 from nianbao.transforms.legacy import read_legacy
 from nianbao.transforms.normalize import norm, strip_pinyin
 from nianbao.transforms.regions import lookup, parents, region_in_name, regions_mentioned
@@ -95,6 +96,10 @@ def parse_report(data: bytes, source_url: str = "", fetched_at: datetime | None 
     active, w1 = read_active(by_section["active_disclosure"], era_hint)
     apps, w2 = read_applications(by_section["applications"])
     reviews, w3 = read_reviews(by_section["reviews_litigation"])
+    derive_application_totals(apps)
+    derive_review_totals(reviews)
+    for c in active:
+        c.setdefault("derived", False)
     warnings += w1 + w2 + w3
     if y is not None and y < FIRST_NATIONAL_FORMAT_YEAR:
         # The national formats did not exist yet: whatever tables the page has are legacy statistics.

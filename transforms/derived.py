@@ -1,0 +1,45 @@
+"""Totals a page leaves blank while printing their parts: stored as the sum, and marked.
+
+Real tables (Shanghai's 2019 report on 11 rows) print the applicant cells of a
+row and leave its 总计 cell empty. Storing that blank as 0 makes every share
+computed from it wrong, so the total becomes the sum of its parts with
+`derived` true and `raw` empty, and no check is evaluated on a derived cell
+(it would pass by construction). A blank total whose parts are all 0 or blank
+stays 0, not derived: there is nothing to sum.
+"""
+
+from __future__ import annotations
+
+REVIEW_PARTS = ("upheld", "corrected", "other", "pending")
+
+
+def _blank(cell: dict) -> bool:
+    return (cell.get("raw") or "").strip() == ""
+
+
+def derive_application_totals(cells: list[dict]) -> list[dict]:
+    by_outcome: dict[str, dict[str, dict]] = {}
+    for c in cells:
+        c.setdefault("derived", False)
+        by_outcome.setdefault(c["outcome"], {})[c["applicant"]] = c
+    for row in by_outcome.values():
+        _derive(row.get("total"), [c for a, c in row.items() if a != "total"])
+    return cells
+
+
+def derive_review_totals(cells: list[dict]) -> list[dict]:
+    by_proc: dict[str, dict[str, dict]] = {}
+    for c in cells:
+        c.setdefault("derived", False)
+        by_proc.setdefault(c["proceeding"], {})[c["outcome"]] = c
+    for row in by_proc.values():
+        _derive(row.get("total"), [row[o] for o in REVIEW_PARTS if o in row])
+    return cells
+
+
+def _derive(total: dict | None, parts: list[dict]) -> None:
+    if total is None or not _blank(total) or not parts:
+        return
+    s = sum(p["value"] or 0.0 for p in parts)
+    if s:
+        total.update(value=s, raw=None, derived=True)
