@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import lxml.etree
 
-from nianbao.transforms.normalize import norm
+from nianbao.transforms.normalize import arabic_years, norm
 
 _PARSER = lxml.etree.HTMLParser(encoding="utf-8", remove_comments=True)
 
@@ -47,7 +47,6 @@ COLUMN_WORDS = re.compile(r"政府信息公开(?:工作)?年(?:度报告|报)|�
 COLUMN_PATH = re.compile(r"zfxxgknb|xxgknb|gknb|zwgknb|ndbg|nianbao|/nb/|_nb|ndgzbg", re.I)
 NEXT_WORDS = ("下一页", "下页", "后一页", "尾页", "末页", "最后一页", ">>", "›", "»")
 ATTACHMENT = re.compile(r"\.(pdf|docx?|wps|xlsx?|et|ofd)(?:$|\?)", re.I)
-_CN_YEAR = str.maketrans("〇零一二三四五六七八九", "00123456789")
 
 
 def parse(text: str):
@@ -78,11 +77,11 @@ def links(text: str, base: str) -> list[Link]:
 
 
 def report_year_of(title: str) -> int | None:
-    t = norm(title).translate(_CN_YEAR)
+    t = arabic_years(norm(title))
     m = REPORT_TITLE.search(t)
     if not m:
         return None
-    y = m.group(1).translate(_CN_YEAR)
+    y = arabic_years(m.group(1) + "年")[:-1] if not m.group(1).isdigit() else m.group(1)
     return int(y) if y.isdigit() else None
 
 
@@ -322,8 +321,16 @@ SOFT_404 = re.compile(
 
 
 def is_soft_404(text: str) -> bool:
-    body = re.sub(r"<[^>]+>", " ", text[:20000])
-    return bool(SOFT_404.search(body)) and len(re.sub(r"\s+", "", body)) < 3000
+    """An error page served with 200. Judged only for pages that do not read as a report: a short legacy
+    report that mentions 已撤销 (a review outcome) is still a report."""
+    body = re.sub(r"<[^<>]*>", " ", text[:20000])
+    return bool(SOFT_404.search(body)) and len(re.sub(r"\s+", "", body)) < 3000 and not reads_like_report(body)
+
+
+def reads_like_report(text: str) -> bool:
+    """Every annual report speaks of proactive disclosure and of applications; an error page does neither."""
+    t = norm(text[:200000])
+    return "主动公开" in t and bool(re.search(r"依申请|申请公开|公开申请|收到.{0,20}申请|受理.{0,20}申请", t))
 
 
 def is_js_challenge(status: int | None, text: str) -> bool:

@@ -27,6 +27,7 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import urllib3
 from protego import Protego
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
@@ -46,7 +47,9 @@ MAX_ROBOTS_BYTES = 512 * 1024  # as the big crawlers do: a longer robots.txt is 
 class Response:
     url: str  # final URL after redirects
     requested_url: str
-    outcome: str  # ok, not_modified, robots_disallowed, http_4xx, http_5xx, timeout, too_large, off_site, error
+    # ok, not_modified, robots_disallowed, unreachable (refused, DNS, no route), http_4xx, http_5xx, timeout
+    # (including a response that did not complete within the deadline), too_large, off_site, error
+    outcome: str
     status: int | None = None
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
@@ -200,10 +203,59 @@ def _pinned_adapter(address_for) -> HTTPAdapter:
     return adapter
 
 
+class HostRegistry:
+    """Per-host state shared by every session of a process: request spacing and robots.txt.
+
+    Portals share hosts (a city's departments on one CMS), and each portal task has
+    its own session, so the budget must live above the sessions: one gate and one
+    robots.txt per host for all portals, tasks and threads. A host's delay is the
+    largest any portal asked for. robots.txt is fetched once per host and kept for
+    ``robots_ttl`` seconds (a run), then checked again (conditionally).
+    """
+
+    def __init__(self, robots_ttl: float = 3600.0):
+        self.robots_ttl = robots_ttl
+        self._lock = threading.Lock()
+        self._gates: dict[str, _HostGate] = {}
+        self._robots: dict[str, tuple[float, object]] = {}
+        self._robots_locks: dict[str, threading.Lock] = {}
+
+    def gate(self, netloc: str, policy: HostPolicy) -> _HostGate:
+        with self._lock:
+            gate = self._gates.get(netloc)
+            if gate is None:
+                gate = self._gates[netloc] = _HostGate(policy)
+            elif policy.delay > gate.policy.delay:
+                gate.policy = HostPolicy(policy.delay, gate.policy.max_connections)
+            return gate
+
+    def robots(self, key: str, fetch):
+        """The cached robots.txt verdict for scheme://host, fetched by ``fetch()`` once when missing or stale."""
+        with self._lock:
+            lock = self._robots_locks.setdefault(key, threading.Lock())
+        with lock:  # one fetch per host, however many threads ask at once
+            with self._lock:
+                cached = self._robots.get(key)
+            if cached is not None and time.monotonic() - cached[0] < self.robots_ttl:
+                return cached[1]
+            verdict = fetch()
+            with self._lock:
+                self._robots[key] = (time.monotonic(), verdict)
+            return verdict
+
+
+SHARED_HOSTS = HostRegistry()
+# Set by the command line on SIGINT/SIGTERM: every session then refuses new requests at once, so portal
+# tasks wind down in a request's time and the process can exit (and stop any server it started).
+STOP = threading.Event()
+UNREACHABLE = object()  # robots.txt verdict for a host that could not be reached at all
+
+
 class PoliteSession:
     def __init__(self, *, delay: float = 1.0, max_connections: int = 2, retries: int = 3,
                  backoff: float = 1.0, timeout: tuple[float, float] = (10.0, 30.0), max_bytes: int = MAX_BYTES,
-                 user_agent: str = USER_AGENT, respect_robots: bool = True):
+                 user_agent: str = USER_AGENT, respect_robots: bool = True, hosts: HostRegistry | None = None,
+                 deadline: float = 120.0):
         self.session = requests.Session()
         self.session.trust_env = False  # no proxies or .netrc from the environment: the address guard decides
         adapter = _pinned_adapter(self._connect_address)
@@ -220,8 +272,10 @@ class PoliteSession:
         self.respect_robots = respect_robots
         self.allowed_private: set[str] = set()  # hosts whose portal entry URL is private (test servers)
         self.policies: dict[str, HostPolicy] = {}
-        self._gates: dict[str, _HostGate] = {}
-        self._robots: dict[str, Protego | None] = {}
+        self.hosts = hosts if hosts is not None else SHARED_HOSTS
+        self.requests = 0  # requests sent and bytes received by this session (a portal run's figures)
+        self.bytes = 0
+        self.deadline = deadline  # seconds for a whole response: a server dripping bytes is cut off
         self._addresses: dict[str, tuple[str | None, str | None]] = {}  # host -> (address, refusal)
         self._lock = threading.Lock()
         self.on_robots = None  # callback(Response) for robots.txt responses (the archive keeps them too)
@@ -266,17 +320,15 @@ class PoliteSession:
                                                max_connections or self.default_policy.max_connections)
 
     def _gate(self, netloc: str) -> _HostGate:
-        with self._lock:
-            if netloc not in self._gates:
-                self._gates[netloc] = _HostGate(self.policies.get(netloc, self.default_policy))
-            return self._gates[netloc]
+        return self.hosts.gate(netloc, self.policies.get(netloc, self.default_policy))
 
-    def _robots_for(self, url: str) -> Protego | None:
+    def _robots_for(self, url: str):
+        """The host's robots.txt as a Protego parser, None (no robots.txt: all allowed) or UNREACHABLE."""
         parts = urlsplit(url)
         key = f"{parts.scheme}://{parts.netloc}"
-        with self._lock:
-            if key in self._robots:
-                return self._robots[key]
+        return self.hosts.robots(key, lambda: self._fetch_robots(key, parts.netloc))
+
+    def _fetch_robots(self, key: str, netloc: str):
         known = self.robots_archived(key + "/robots.txt") if self.robots_archived else None
         headers = {}
         if known and known[0]:
@@ -291,22 +343,22 @@ class PoliteSession:
             parser = Protego.parse(known[2].decode("utf-8", "replace"))
         elif resp.outcome == "ok":
             parser = Protego.parse(resp.body.decode("utf-8", "replace"))
-        elif resp.outcome in ("http_5xx", "timeout", "error"):
-            # robots.txt unreachable: be safe and treat the site as closed for this run.
+        elif resp.outcome in ("unreachable", "timeout"):
+            return UNREACHABLE  # the host itself cannot be reached: every URL on it is unreachable
+        elif resp.outcome in ("http_5xx", "error"):
+            # robots.txt answered with a server error: be safe and treat the site as closed for this run.
             parser = Protego.parse("User-agent: *\nDisallow: /")
         delay = parser.crawl_delay(self.user_agent) if parser else None
         if delay:  # a site's Crawl-delay slows us further, never speeds us up
-            gate = self._gate(parts.netloc)
+            gate = self._gate(netloc)
             gate.policy = HostPolicy(max(gate.policy.delay, float(delay)), gate.policy.max_connections)
-        with self._lock:
-            self._robots[key] = parser
         return parser
 
     def allowed_by_robots(self, url: str) -> bool:
         if not self.respect_robots:
             return True
         robots = self._robots_for(url)
-        return robots is None or robots.can_fetch(url, self.user_agent)
+        return robots is None or (robots is not UNREACHABLE and robots.can_fetch(url, self.user_agent))
 
     def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> Response:
         """GET ``url`` politely; conditional when ``etag``/``last_modified`` are given."""
@@ -324,6 +376,9 @@ class PoliteSession:
         current = url
         site = registrable_domain(urlsplit(url).hostname or "")
         for hop in range(MAX_REDIRECTS + 1):
+            if STOP.is_set():
+                return self._done(Response(redact(current), redact(url), "cancelled", detail="stopped by a signal"),
+                                  started)
             try:
                 current = normalise_url(current)
             except UnsafeURL as exc:
@@ -335,6 +390,8 @@ class PoliteSession:
             refusal = self._lookup(host)[1]
             if refusal:
                 return self._done(Response(current, url, "off_site", detail=refusal), started)
+            if check_robots and self.respect_robots and self._robots_for(current) is UNREACHABLE:
+                return self._done(Response(current, url, "unreachable", detail=f"{host} cannot be reached"), started)
             if check_robots and not self.allowed_by_robots(current):
                 return self._done(Response(current, url, "robots_disallowed", detail="disallowed by robots.txt"),
                                   started)
@@ -354,7 +411,8 @@ class PoliteSession:
         attempt = 0
         while True:
             resp = self._once(url, headers, limit)
-            retryable = resp.outcome in ("timeout", "error") or resp.status == 429 or resp.outcome == "http_5xx"
+            retryable = resp.outcome in ("timeout", "error", "unreachable") or resp.status == 429 \
+                or resp.outcome == "http_5xx"
             if not retryable or attempt >= self.retries:
                 return resp
             wait = self.backoff * (2 ** attempt) * (0.5 + random.random())
@@ -370,6 +428,9 @@ class PoliteSession:
             fetched_at = datetime.now(UTC)
             try:
                 r = self.session.get(url, headers=headers, timeout=self.timeout, stream=True, allow_redirects=False)
+            except (requests.ConnectTimeout, requests.ConnectionError) as exc:  # refused, DNS, no route
+                return Response(url, url, "unreachable", fetched_at=fetched_at,
+                                detail=redact(f"{type(exc).__name__}: {exc}")[:200])
             except requests.Timeout as exc:
                 return Response(url, url, "timeout", fetched_at=fetched_at, detail=str(exc)[:200])
             except requests.RequestException as exc:
@@ -382,7 +443,12 @@ class PoliteSession:
                     return Response(url, url, "too_large", r.status_code, hdrs, fetched_at=fetched_at,
                                     detail=f"Content-Length {declared}")
                 chunks, size = [], 0
-                for chunk in r.iter_content(65536):
+                cutoff = time.monotonic() + self.deadline
+                while chunk := r.raw.read1(65536, decode_content=True):  # returns as soon as bytes arrive
+                    if time.monotonic() > cutoff:
+                        r.close()
+                        return Response(url, url, "timeout", r.status_code, hdrs, fetched_at=fetched_at,
+                                        detail=f"no complete response within {self.deadline:g} s")
                     size += len(chunk)
                     if limit is not None and size >= limit:
                         chunks.append(chunk[:len(chunk) - (size - limit)])
@@ -392,14 +458,18 @@ class PoliteSession:
                         return Response(url, url, "too_large", r.status_code, hdrs, fetched_at=fetched_at,
                                         detail=f"more than {self.max_bytes} bytes")
                     chunks.append(chunk)
-            except requests.Timeout as exc:
+            except (requests.Timeout, urllib3.exceptions.ReadTimeoutError, TimeoutError) as exc:
                 return Response(url, url, "timeout", r.status_code, hdrs, fetched_at=fetched_at, detail=str(exc)[:200])
-            except requests.RequestException as exc:
+            except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
                 return Response(url, url, "error", r.status_code, hdrs, fetched_at=fetched_at,
                                 detail=f"{type(exc).__name__}: {exc}"[:200])
             finally:
                 r.close()
-        return Response(url, url, _outcome(r.status_code), r.status_code, hdrs, b"".join(chunks), fetched_at)
+        body = b"".join(chunks)
+        with self._lock:
+            self.requests += 1
+            self.bytes += len(body)
+        return Response(url, url, _outcome(r.status_code), r.status_code, hdrs, body, fetched_at)
 
 
 def _content_length(value: str | None) -> int:

@@ -212,11 +212,15 @@ def cmd_crawl(args) -> int:
         print(f"nianbao {args.command}: {exc}", file=sys.stderr)
         return 2
     if args.command == "backfill":
-        summary = backfill_flow(out=args.out, since=args.since, until=args.until, portal_list=portals, progress=True,
-                                archive=archive)
+        state = backfill_flow(out=args.out, since=args.since, until=args.until, portal_list=portals, progress=True,
+                              archive=archive, return_state=True)
     else:  # a crawl without --since walks every listing page, as a first crawl of a portal must
-        summary = nightly_flow(out=args.out, since=args.since if args.since is not None else 0, portals=portals,
-                               progress=True, archive=archive)
+        state = nightly_flow(out=args.out, since=args.since if args.since is not None else 0, portals=portals,
+                             progress=True, archive=archive, return_state=True)
+    summary = state.result(raise_on_failure=False)
+    if isinstance(summary, BaseException):  # the run itself crashed (not one portal): its one line
+        print(f"nianbao {args.command}: the run failed: {type(summary).__name__}: {summary}", file=sys.stderr)
+        return 2
     _print_summary(summary, args.out, archive)
     return 0 if summary.portals_failed == 0 else 1
 
@@ -247,6 +251,21 @@ def cmd_docs(args) -> int:
 
     print(f"wrote {write()}")
     return 0
+
+
+def _stop_on_signals() -> None:
+    """SIGINT and SIGTERM: refuse new requests at once and unwind as a KeyboardInterrupt, so writes in progress
+    finish (each is atomic), atexit handlers run (Prefect stops the server it started) and the exit is quick."""
+    import signal
+
+    from nianbao.extractors.http import STOP
+
+    def handler(signum, frame):
+        STOP.set()
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, handler)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -332,6 +351,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run one command. Errors a user can act on (a bad input, an unwritable or damaged store) are one line on
     stderr and exit 2; nothing already stored is changed by them."""
     args = build_parser().parse_args(argv)
+    if args.command in ("crawl", "backfill", "reprocess", "serve"):
+        _stop_on_signals()
     import pyarrow as pa
 
     from nianbao.flows.reprocess import ReprocessError
@@ -340,6 +361,11 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return args.func(args)
+    except KeyboardInterrupt as exc:
+        name = str(exc) if str(exc) in ("SIGTERM", "SIGINT") else "SIGINT"
+        print(f"nianbao {args.command}: stopped by {name}; everything stored so far is kept, and the next run "
+              "resumes from it", file=sys.stderr)
+        return 143 if name == "SIGTERM" else 130
     except (StoreError, InvalidKey, ReprocessError, InputError, OSError) as exc:
         print(f"nianbao {args.command}: {exc}", file=sys.stderr)
         return 2

@@ -36,7 +36,8 @@ def main(out: str = "out") -> int:
             w.writerows(rows)
         print(f"sample portal: {portal.url} ({len(rows)} portals); writing {out}/")
         # The sample pages span 2008-2024: walk every listing page, as a first crawl of a portal would.
-        summary = nightly(out=out, since=0, portals=load_registry(registry))
+        summary = nightly(out=out, since=0, portals=load_registry(registry), return_state=True).result(
+            raise_on_failure=False)
         downloads = sum(1 for r in portal.log if r.status == 200)
         print(f"\nrequests to the sample portal: {len(portal.log)} ({downloads} full downloads, "
               f"{sum(1 for r in portal.log if r.status == 304)} not modified)")

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import sys
 import time
+from contextlib import contextmanager
 from datetime import date
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.futures import as_completed
+from prefect.states import Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from nianbao.extractors.crawler import Portal, load_registry
@@ -68,6 +70,41 @@ def _progress_bar(done: int, total: int, reports: int) -> None:
     sys.stderr.flush()
 
 
+@contextmanager
+def _requests_stop_on_signals():
+    """Inside a flow run Prefect owns SIGTERM (it raises its own TerminationSignal): chain a handler in front
+    that first stops every session's new requests, so the portal tasks end in a request's time instead of
+    running on while the run is torn down."""
+    import signal
+
+    from nianbao.extractors.http import STOP
+
+    previous = {}
+    try:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            prev = signal.getsignal(sig)
+
+            def chained(signum, frame, prev=prev):
+                STOP.set()
+                if callable(prev):
+                    prev(signum, frame)
+                else:
+                    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+            previous[sig] = prev
+            signal.signal(sig, chained)
+    except ValueError:  # not the main thread (a worker): signals are the main thread's business
+        pass
+    try:
+        yield
+    finally:
+        for sig, prev in previous.items():
+            try:
+                signal.signal(sig, prev)
+            except ValueError:
+                pass
+
+
 def run_portals(portals: list[Portal], out: str, since: int | None, polite: bool = True,
                 until: int | None = None, progress: bool = False, archive: str | None = None) -> RunSummary:
     """Submit one task per portal to the flow's task runner; store each outcome as it completes."""
@@ -77,17 +114,21 @@ def run_portals(portals: list[Portal], out: str, since: int | None, polite: bool
     known = stored_reports(out)
     shas = set(known.values())
     by_id = {p.id: p for p in portals}
-    futures = [portal_task.submit(p, archive_dir, since, polite, until, shas) for p in portals]
-    parts = []
-    for f in as_completed(futures):
-        outcome = f.result()
-        parts.append(store_outcomes(out, [outcome], {outcome.portal_id: by_id[outcome.portal_id]}, time.monotonic(),
-                                    known))
-        if show:
-            _progress_bar(len(parts), len(futures), sum(p.reports_new + p.reports_changed for p in parts))
+    with _requests_stop_on_signals():
+        futures = [portal_task.submit(p, archive_dir, since, polite, until, shas) for p in portals]
+        parts = []
+        for f in as_completed(futures):  # the flow run is the store's only writer
+            outcome = f.result()
+            parts.append(store_outcomes(out, [outcome], {outcome.portal_id: by_id[outcome.portal_id]},
+                                        time.monotonic(), known))
+            if show:
+                _progress_bar(len(parts), len(futures), sum(p.reports_new + p.reports_changed for p in parts))
     summary = _merge(parts, started)
+    heading = ("## All portals ran" if not summary.portals_failed else
+               f"## {summary.portals_failed} portal(s) failed: " + ", ".join(f.split(":", 1)[0] for f in summary.failures))
     try:
-        create_markdown_artifact(key="nianbao-run-summary", markdown="\n".join(f"- {line}" for line in summary.lines()),
+        create_markdown_artifact(key="nianbao-run-summary",
+                                 markdown=heading + "\n\n" + "\n".join(f"- {line}" for line in summary.lines()),
                                  description="nianbao run summary")
     except Exception as exc:  # an artifact is a convenience; the run's data is already stored
         get_run_logger().warning(f"could not create the summary artifact: {exc}")
@@ -102,12 +143,23 @@ def _portals(registry: str | None, portals: list[Portal] | None, only: list[str]
     return chosen
 
 
+def _final(summary: RunSummary):
+    """COMPLETED when every portal ran; FAILED (Prefect's own state, so its alerts fire) when any failed,
+    with the summary still the run's result and the failed portals named in the message."""
+    if not summary.portals_failed:
+        return summary
+    names = ", ".join(f.split(":", 1)[0] for f in summary.failures[:10])
+    return Failed(message=f"{summary.portals_failed} of {summary.portals_ok + summary.portals_failed} portals "
+                          f"failed: {names}", data=summary)
+
+
 @flow(name="nianbao-nightly", task_runner=ThreadPoolTaskRunner(max_workers=DEFAULT_PARALLEL), log_prints=False)
 def nightly(registry: str | None = None, out: str = "out", since: int | None = None, portals: list[Portal] | None = None,
             polite: bool = True, progress: bool = False, archive: str | None = None) -> RunSummary:
     """Every enabled portal, incrementally: new and changed reports of recent years (default: the last three)."""
     since = since if since is not None else date.today().year - 3
-    return run_portals(_portals(registry, portals, None), out, since, polite, progress=progress, archive=archive)
+    return _final(run_portals(_portals(registry, portals, None), out, since, polite, progress=progress,
+                              archive=archive))
 
 
 @flow(name="nianbao-backfill", task_runner=ThreadPoolTaskRunner(max_workers=DEFAULT_PARALLEL), log_prints=False)
@@ -115,7 +167,7 @@ def backfill(registry: str | None = None, out: str = "out", since: int = 2008, u
              portals: list[str] | None = None, portal_list: list[Portal] | None = None, polite: bool = True,
              progress: bool = False, archive: str | None = None) -> RunSummary:
     """Walk listings as deep as ``since`` and store everything not yet stored; rerun after a kill to resume."""
-    return run_portals(_portals(registry, portal_list, portals), out, since, polite, until, progress, archive)
+    return _final(run_portals(_portals(registry, portal_list, portals), out, since, polite, until, progress, archive))
 
 
 @flow(name="nianbao-reprocess", log_prints=False)

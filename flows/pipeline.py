@@ -7,6 +7,7 @@ so the others always run.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -53,6 +54,10 @@ class PortalOutcome:
     log: list[dict] = field(default_factory=list)
     unchanged: int = 0
     error: str | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    requests: int = 0
+    bytes: int = 0
 
 
 @dataclass
@@ -89,9 +94,10 @@ def process_portal(portal: Portal, archive_dir: str | Path, since: int | None = 
     store (``stored_shas``): a run killed between archiving and storing
     resumes where it stopped.
     """
-    result = PortalOutcome(portal.id)
+    result = PortalOutcome(portal.id, started_at=datetime.now(UTC))
     archive = portal_archive(archive_dir, portal.id)
     session = session or make_session()
+    requests_before, bytes_before = session.requests, session.bytes
     try:
         crawl: CrawlResult = crawl_portal(portal, session, archive, since, until)
         result.log, result.unchanged, result.error = crawl.log, crawl.unchanged, crawl.error
@@ -117,10 +123,13 @@ def process_portal(portal: Portal, archive_dir: str | Path, since: int | None = 
             if row is not None:
                 row["report_id"] = parsed.report["report_id"]
                 row["adcode"] = parsed.report["adcode"]
+                row["year"] = parsed.report["year"]  # a report's fetch rows sit in the report's year
     except Exception as exc:
         result.error = f"{type(exc).__name__}: {exc}"
     finally:
         archive.close()
+        result.finished_at = datetime.now(UTC)
+        result.requests, result.bytes = session.requests - requests_before, session.bytes - bytes_before
     return result
 
 
@@ -148,32 +157,57 @@ def store_outcomes(out: str | Path, outcomes: list[PortalOutcome], portals: dict
     parsed = [p for o in outcomes for p in o.parsed]
     if parsed:
         write_reports(out, parsed)
+    runs = []
     for o in outcomes:
+        counts = {"new": 0, "changed": 0, "unchanged": o.unchanged}
         if o.error:
             summary.portals_failed += 1
             summary.failures.append(f"{o.portal_id}: {o.error}")
         else:
             summary.portals_ok += 1
-        summary.reports_unchanged += o.unchanged
         for p in o.parsed:
             before = known.get(p.report["report_id"])
-            if before is None:
-                summary.reports_new += 1
-            elif before != p.report["content_sha256"]:
-                summary.reports_changed += 1
-            else:  # the same bytes found again (e.g. at a new URL)
-                summary.reports_unchanged += 1
+            kind = "new" if before is None else "changed" if before != p.report["content_sha256"] else "unchanged"
+            counts[kind] += 1  # unchanged: the same bytes found again (e.g. at a new URL)
             summary.checks_failed += p.report["checks_failed"]
             known[p.report["report_id"]] = p.report["content_sha256"]
+        summary.reports_new += counts["new"]
+        summary.reports_changed += counts["changed"]
+        summary.reports_unchanged += counts["unchanged"]
+        failures: dict[str, int] = {}
         for row in o.log:
             summary.outcomes[row["outcome"]] = summary.outcomes.get(row["outcome"], 0) + 1
+            if row["outcome"] not in ("ok", "not_modified"):
+                failures[row["outcome"]] = failures.get(row["outcome"], 0) + 1
+        runs.append({"portal_id": o.portal_id, "adcode": portals[o.portal_id].adcode, "started_at": o.started_at,
+                     "finished_at": o.finished_at, "requests": o.requests, "bytes": o.bytes,
+                     "reports_new": counts["new"], "reports_changed": counts["changed"],
+                     "reports_unchanged": counts["unchanged"], "failures": json.dumps(failures, sort_keys=True),
+                     "error": o.error})
     write_fetch_log(out, outcomes, portals)
+    write_portal_runs(out, runs, portals)
     summary.seconds = time.monotonic() - started
     return summary
 
 
+def write_portal_runs(out: str | Path, runs: list[dict], portals: dict[str, Portal]) -> None:
+    """One portal_runs row per portal run, partitioned by the run's year and the portal's province."""
+    batches: dict[tuple[int, str | None], list[dict]] = {}
+    now = datetime.now(UTC)
+    for run in runs:
+        region = lookup(portals[run["portal_id"]].adcode)
+        run = {**run, "started_at": run["started_at"] or now, "finished_at": run["finished_at"] or now}
+        batches.setdefault((run["started_at"].year, region.province if region else None), []).append(run)
+    schema = SCHEMAS["portal_runs"]
+    tables = {k: pa.Table.from_pylist([{c: r.get(c) for c in schema.names} for r in rows], schema=schema)
+              for k, rows in batches.items()}
+    if tables:
+        upsert(out, "portal_runs", tables, replace_ids={k: () for k in tables})
+
+
 def write_fetch_log(out: str | Path, outcomes: list[PortalOutcome], portals: dict[str, Portal]) -> None:
-    """fetch_log rows, partitioned by the year of the fetch and the portal's province."""
+    """fetch_log rows, partitioned by the portal's province and by year: a report's rows by the report's year
+    (so they sit beside its data), every other row by the year of the fetch."""
     batches: dict[tuple[int, str | None], list[dict]] = {}
     now = datetime.now(UTC)
     for o in outcomes:
@@ -183,7 +217,7 @@ def write_fetch_log(out: str | Path, outcomes: list[PortalOutcome], portals: dic
             fetched = row.get("fetched_at") or now
             full = {"report_id": row.get("report_id"), "adcode": row.get("adcode") or portal.adcode, **row,
                     "fetched_at": fetched}
-            batches.setdefault((fetched.year, region), []).append(full)
+            batches.setdefault((row.get("year") or fetched.year, region), []).append(full)
     schema = SCHEMAS["fetch_log"]
     tables = {k: pa.Table.from_pylist([{c: r.get(c) for c in schema.names} for r in rows], schema=schema)
               for k, rows in batches.items()}

@@ -39,6 +39,12 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("fetched_at", pa.timestamp("us", tz="UTC")), ("content_sha256", _S), ("bytes", pa.int64()),
         ("elapsed_ms", pa.int32()), ("detail", _S),
     ]),
+    # One row per portal per run (report_id is null): what an operator reads to see how each run went.
+    "portal_runs": pa.schema(_KEY + [
+        ("portal_id", _S), ("started_at", pa.timestamp("us", tz="UTC")), ("finished_at", pa.timestamp("us", tz="UTC")),
+        ("requests", pa.int32()), ("bytes", pa.int64()), ("reports_new", pa.int32()), ("reports_changed", pa.int32()),
+        ("reports_unchanged", pa.int32()), ("failures", _S), ("error", _S),
+    ]),
 }
 
 # Sort keys: rows are written in this order so the same input gives the same bytes.
@@ -52,6 +58,7 @@ SORT_KEYS: dict[str, list[str]] = {
     "checks": ["report_id", "check", "subject"],
     "series": ["report_id", "metric"],
     "fetch_log": ["portal_id", "url", "fetched_at"],
+    "portal_runs": ["portal_id", "started_at"],
 }
 
 # Columns whose values repeat across rows: dictionary-encoded on disk.
@@ -60,4 +67,5 @@ DICTIONARY_COLUMNS = {"report_id", "adcode", "item", "measure", "unit", "outcome
                       "parser_version", "portal_id", "kind"}
 
 DATASETS = tuple(SCHEMAS)
-REPORT_DATASETS = tuple(d for d in DATASETS if d != "fetch_log")
+LOG_DATASETS = ("fetch_log", "portal_runs")  # append-only records of crawling, not of reports
+REPORT_DATASETS = tuple(d for d in DATASETS if d not in LOG_DATASETS)

@@ -38,12 +38,21 @@ def datasets_snapshot(out: Path) -> dict[str, str]:
 def test_nightly_stores_everything_and_a_rerun_is_a_no_op(harness, portal, tmp_path):
     reg = registry_file(portal, tmp_path / "portals.csv")
     out = tmp_path / "out"
-    s1 = nightly(registry=str(reg), out=str(out), since=0)
+    state = nightly(registry=str(reg), out=str(out), since=0, return_state=True)
+    assert state.is_completed()
+    s1 = state.result()
     assert (s1.portals_ok, s1.portals_failed, s1.reports_new) == (4, 0, len(expected_reports()))
     reports = read_dataset(out, "reports")
     assert len(reports) == len(expected_reports()) and reports.report_id.is_unique
     log = read_dataset(out, "fetch_log")
     assert {"robots_disallowed", "off_site", "soft_404", "js_challenge", "not_a_report"} <= set(log.outcome)
+    reports_by_id = reports.set_index("report_id")
+    report_rows = log[log.report_id.notna()]
+    assert len(report_rows) and (report_rows.year.values == reports_by_id.loc[report_rows.report_id, "year"].values).all()
+    runs = read_dataset(out, "portal_runs")
+    assert sorted(runs.portal_id) == sorted(p.id for p in load_registry(reg))
+    assert runs.reports_new.sum() == len(expected_reports()) and (runs.requests > 0).all() and (runs.bytes > 0).all()
+    assert (runs.finished_at >= runs.started_at).all() and runs.error.isna().all()
     archived = {p.name for p in (out / "_archive").glob("*/objects/*/*")}
     assert set(reports.content_sha256) <= archived  # every stored row traces to archived bytes
     before = datasets_snapshot(out)
@@ -75,7 +84,7 @@ def test_backfill_killed_midway_resumes_without_duplicates(harness, portal, tmp_
     out = tmp_path / "out"
     proc = subprocess.Popen([sys.executable, "-m", "nianbao", "backfill", "--registry", str(reg), "--out", str(out),
                              "--since", "2008", "--parallel", "2"], cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+                            stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         n = 0
@@ -87,7 +96,7 @@ def test_backfill_killed_midway_resumes_without_duplicates(harness, portal, tmp_
         if n >= 8:
             break
         time.sleep(0.2)
-    os.kill(proc.pid, signal.SIGKILL)
+    os.killpg(proc.pid, signal.SIGKILL)  # the whole group: a SIGKILL'd process cannot stop the server it started
     proc.wait()
     stored_before = len(read_dataset(out, "reports")) if (out / "reports").exists() else 0
     assert stored_before < len(expected_reports()), "the kill came too late to test resuming"
@@ -125,9 +134,47 @@ def test_a_failing_portal_is_recorded_and_the_others_run(harness, portal, tmp_pa
     with open(reg, "a", encoding="utf-8") as f:
         f.write(f"broken,某县人民政府,620725,{portal.url}/no/such/column/,0.02,2,,true,sample,a dead entry URL\n")
     out = tmp_path / "out"
-    s = nightly(registry=str(reg), out=str(out), since=0)
+    state = nightly(registry=str(reg), out=str(out), since=0, return_state=True)
+    assert state.is_failed() and "broken" in state.message  # Prefect's own FAILED, so its alerts fire
+    s = state.result(raise_on_failure=False)
     assert (s.portals_ok, s.portals_failed) == (4, 1)
     assert s.failures and s.failures[0].startswith("broken:")
     assert len(read_dataset(out, "reports")) == len(expected_reports())
     log = read_dataset(out, "fetch_log")
     assert set(log[log.portal_id == "broken"].outcome) == {"http_4xx", "not_a_report"}
+
+
+def _group_alive(pgid: int) -> list[str]:
+    out = subprocess.run(["ps", "-eo", "pgid=,cmd="], capture_output=True, text=True).stdout
+    return [line for line in out.splitlines() if line.split(None, 1)[0] == str(pgid)]
+
+
+@pytest.mark.parametrize("sig,code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_signal_stops_the_crawl_quickly_and_cleanly(harness, portal, tmp_path, sig, code):
+    reg = registry_file(portal, tmp_path / "portals.csv", delay=0.3)
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "nianbao", "crawl", "--registry", str(reg), "--out", str(out)],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and sum(1 for r in portal.log if "/art" in r.path or "report" in r.path) < 5:
+        time.sleep(0.2)
+    sent = time.monotonic()
+    os.kill(proc.pid, sig)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == code
+    assert time.monotonic() - sent < 10
+    lines = [ln for ln in err.strip().splitlines() if ln.startswith("nianbao")]
+    assert len(lines) == 1 and "stopped by" in lines[0], err[-2000:]
+    assert "Traceback" not in err
+    time.sleep(0.5)
+    assert _group_alive(proc.pid) == []  # the Prefect server it started is gone too
+    requests_before = len(portal.log)
+    time.sleep(1)
+    assert len(portal.log) == requests_before  # nothing keeps crawling
+    portals = load_registry(reg)
+    for p in portals:
+        p.delay = 0.02
+    s = backfill(out=str(out), since=2008, portal_list=portals)  # the next run resumes, nothing lost or doubled
+    rep = read_dataset(out, "reports")
+    assert s.portals_failed == 0 and len(rep) == len(expected_reports()) and rep.report_id.is_unique

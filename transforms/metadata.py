@@ -10,16 +10,10 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from nianbao.transforms.normalize import norm, to_simplified
+from nianbao.transforms.normalize import arabic_years, norm, to_simplified
 from nianbao.transforms.regions import government_of
 
-_CN_DIGITS = {"〇": "0", "零": "0", "○": "0", "Ｏ": "0", "O": "0", "一": "1", "二": "2", "三": "3", "四": "4",
-              "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
-_YEAR_CN = re.compile(r"([二〇○零一三四五六七八九Ｏ]{4})年")
-
-
-def _cn_year(text: str) -> str:
-    return _YEAR_CN.sub(lambda m: "".join(_CN_DIGITS.get(c, c) for c in m.group(1)) + "年", text)
+_cn_year = arabic_years
 
 
 def report_year(title: str, body: str) -> int | None:

@@ -80,3 +80,14 @@ def strip_pinyin(text: str) -> tuple[str, int]:
     text, n1 = _PINYIN_TONED.subn("", text)
     text, n2 = _PINYIN_PLAIN.subn("", text)
     return text, n1 + n2
+
+
+_YEAR_DIGITS = {"〇": "0", "零": "0", "○": "0", "◯": "0", "Ｏ": "0", "O": "0", "o": "0", "一": "1", "二": "2", "三": "3",
+                "四": "4", "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
+_YEAR_CN = re.compile(r"([二〇○◯零一三四五六七八九Ｏ]{4})年")
+
+
+def arabic_years(text: str) -> str:
+    """二〇一〇年, 二○一○年 (a circle for the zero), 二零一零年 -> 2010年: the one numeral table for years that
+    discovery and the parser share."""
+    return _YEAR_CN.sub(lambda m: "".join(_YEAR_DIGITS.get(c, c) for c in m.group(1)) + "年", text)
