@@ -21,6 +21,7 @@ from nianbao.extractors.http import PoliteSession, Response, redact, registrable
 from nianbao.store.keys import check_adcode, check_portal_id
 
 MAX_LISTING_PAGES = 300
+MAX_REQUESTS = 3000  # per portal per run (registry column max_requests): a runaway site costs a bounded run
 
 
 @dataclass
@@ -33,6 +34,7 @@ class Portal:
     max_connections: int | None = None
     encoding: str | None = None
     enabled: bool = True
+    max_requests: int | None = None
 
 
 @dataclass
@@ -73,6 +75,7 @@ def load_registry(path: str | Path) -> list[Portal]:
                     delay=float(row["delay"]) if row.get("delay") else None,
                     max_connections=int(row["max_connections"]) if row.get("max_connections") else None,
                     encoding=row.get("encoding") or None,
+                    max_requests=int(row["max_requests"]) if row.get("max_requests") else None,
                     enabled=(row.get("enabled") or "true").strip().lower() in ("true", "1", "yes")))
             except (KeyError, ValueError) as exc:
                 raise ValueError(f"{path}: line {i}: {exc}") from None
@@ -91,6 +94,8 @@ class PortalCrawler:
         self.result = CrawlResult(portal)
         self.seen: set[str] = set()
         self.listings: dict[str, tuple[str, list[discovery.Link]]] = {}
+        self.budget = portal.max_requests or MAX_REQUESTS
+        self.fetches = 0
         session.allow_portal(portal.entry_url, portal.delay, portal.max_connections)
         if session.on_robots is None:  # robots.txt is archived and re-checked conditionally like any page
             session.on_robots = lambda r: archive.record(r, None, "robots")
@@ -116,6 +121,10 @@ class PortalCrawler:
     def fetch(self, url: str, kind: str) -> tuple[Response, bytes | None, bool]:
         """(response, body or the archived body on 304, changed?)"""
         doc = self.archive.document(url)
+        if self.fetches >= self.budget:
+            return Response(url, url, "deferred", detail=f"the portal's budget of {self.budget} requests for this run "
+                                                         "is spent"), None, False
+        self.fetches += 1
         resp = self.session.fetch(url, etag=doc.etag if doc else None, last_modified=doc.last_modified if doc else None)
         sha = self.archive.record(resp, self.portal.id, kind)
         if resp.outcome == "not_modified" and doc:

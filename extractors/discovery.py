@@ -258,13 +258,35 @@ _API = re.compile(r"['\"]((?:https?://[^'\"\s]+|/[^'\"\s]*?)(?:\.json|/api/[^'\"
                   r"[^'\"\s]*))['\"]")
 
 
+# A list widget's inline config: {url: "/api/list", pageParam: "pn", sizeParam: "ps", pageSize: 10}
+_CONFIG_URL = re.compile(r"\b(?:url|api|apiUrl|listUrl|dataUrl)\s*[:=]\s*['\"]([^'\"\s]{1,300})['\"]")
+_PAGE_PARAM = re.compile(r"\bpage(?:Param|Key|Name)\s*[:=]\s*['\"](\w{1,30})['\"]")
+_SIZE_PARAM = re.compile(r"\bsize(?:Param|Key|Name)\s*[:=]\s*['\"](\w{1,30})['\"]")
+_PAGE_SIZE = re.compile(r"\b(?:pageSize|perPage|limit|rows)\s*[:=]\s*['\"]?(\d{1,4})\b")
+
+
 def json_apis(text: str, url: str) -> list[str]:
-    """List APIs a page names in its scripts or data attributes (data-api, listUrl …)."""
+    """List APIs a page names in its scripts or data attributes (data-api, listUrl …); an API whose config
+    names its page and size parameters is asked for page 1 with them, so its replies can be paged on."""
     if "<" in text[:200] or not text.lstrip().startswith(("{", "[")):
         found = [m.group(1) for m in _API.finditer(text) if "dataproxy" not in m.group(1)]
         found = [f for f in found if not ATTACHMENT.search(f) and not f.endswith((".js", ".css"))]
-        return [urljoin(url, unescape(f)) for f in found]
+        out = [urljoin(url, unescape(f)) for f in found]
+        page, api = _PAGE_PARAM.search(text), _CONFIG_URL.search(text)
+        if page and api and not ATTACHMENT.search(api.group(1)) and not api.group(1).endswith((".js", ".css", ".html")):
+            parts = urlsplit(urljoin(url, unescape(api.group(1))))
+            q = dict(parse_qsl(parts.query), **{page.group(1): "1"})
+            size, per = _SIZE_PARAM.search(text), _PAGE_SIZE.search(text)
+            if size:
+                q[size.group(1)] = per.group(1) if per else "20"
+            out.insert(0, urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(q), "")))
+        return list(dict.fromkeys(out))
     return []
+
+
+_PAGE_KEY = re.compile(r"^(?:page|pageNo|pageIndex|pageNum|pageNumber|page_no|pageno|pn|p|curPage|currentPage|"
+                       r"current|pageindex)$", re.I)
+_SIZE_KEY = re.compile(r"^(?:size|pageSize|page_size|pagesize|ps|rows|limit|perPage|per_page)$", re.I)
 
 
 def json_links(text: str, base: str) -> tuple[list[Link], list[str]]:
@@ -288,10 +310,16 @@ def json_links(text: str, base: str) -> tuple[list[Link], list[str]]:
         elif isinstance(node, list):
             stack.extend(reversed(node))
     pages = []
-    total = _find_int(data, ("totalPages", "totalPage", "pageCount", "pages", "total_pages"))
     parts = urlsplit(base)
     q = dict(parse_qsl(parts.query))
-    key = next((k for k in ("page", "pageNo", "pageIndex", "pageNum") if k in q), None)
+    key = next((k for k in q if _PAGE_KEY.match(k) and q[k].isdigit()), None)
+    total = _find_int(data, ("totalPages", "totalPage", "pageCount", "pages", "total_pages"))
+    if not total:  # a record count instead: pages = count / page size (the size asked for, else this page's)
+        count = _find_int(data, ("total", "totalCount", "totalRecord", "totalRecords", "recordCount", "count",
+                                 "totalElements", "totalNum"))
+        size_key = next((k for k in q if _SIZE_KEY.match(k) and q[k].isdigit() and int(q[k]) > 0), None)
+        size = int(q[size_key]) if size_key else len(items)
+        total = -(-count // size) if count and size else None
     if total and key and q[key].isdigit():
         for n in range(int(q[key]) + 1, min(total, MAX_PAGES) + 1):
             pages.append(urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(dict(q, **{key: str(n)})), "")))

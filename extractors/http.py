@@ -40,6 +40,7 @@ CONTACT = os.environ.get("NIANBAO_CONTACT", "https://github.com/nianbao/nianbao"
 USER_AGENT = f"nianbao/0.1 (+{CONTACT}; government open-data research crawler)"
 MAX_BYTES = 20 * 1024 * 1024
 MAX_REDIRECTS = 5
+MAX_WAIT = 60.0  # a Crawl-delay or Retry-After beyond this defers the host for the run instead of waiting
 MAX_ROBOTS_BYTES = 512 * 1024  # as the big crawlers do: a longer robots.txt is read up to here
 
 
@@ -48,7 +49,8 @@ class Response:
     url: str  # final URL after redirects
     requested_url: str
     # ok, not_modified, robots_disallowed, unreachable (refused, DNS, no route), http_4xx, http_5xx, timeout
-    # (including a response that did not complete within the deadline), too_large, off_site, error
+    # (including a response that did not complete within the deadline), too_large, off_site, deferred (the host
+    # asks to wait longer than a run waits, or the portal's request budget is spent), cancelled, error
     outcome: str
     status: int | None = None
     headers: dict[str, str] = field(default_factory=dict)
@@ -244,6 +246,13 @@ class HostRegistry:
             return verdict
 
 
+@dataclass
+class Deferred:
+    """robots.txt verdict for a host that asks for more patience than a run gives (Crawl-delay over the cap)."""
+
+    reason: str
+
+
 SHARED_HOSTS = HostRegistry()
 # Set by the command line on SIGINT/SIGTERM: every session then refuses new requests at once, so portal
 # tasks wind down in a request's time and the process can exit (and stop any server it started).
@@ -349,6 +358,8 @@ class PoliteSession:
             # robots.txt answered with a server error: be safe and treat the site as closed for this run.
             parser = Protego.parse("User-agent: *\nDisallow: /")
         delay = parser.crawl_delay(self.user_agent) if parser else None
+        if delay and float(delay) > MAX_WAIT:
+            return Deferred(f"robots.txt asks for a Crawl-delay of {float(delay):g} s, over the {MAX_WAIT:g} s cap")
         if delay:  # a site's Crawl-delay slows us further, never speeds us up
             gate = self._gate(netloc)
             gate.policy = HostPolicy(max(gate.policy.delay, float(delay)), gate.policy.max_connections)
@@ -358,7 +369,8 @@ class PoliteSession:
         if not self.respect_robots:
             return True
         robots = self._robots_for(url)
-        return robots is None or (robots is not UNREACHABLE and robots.can_fetch(url, self.user_agent))
+        return robots is None or (robots is not UNREACHABLE and not isinstance(robots, Deferred)
+                                  and robots.can_fetch(url, self.user_agent))
 
     def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> Response:
         """GET ``url`` politely; conditional when ``etag``/``last_modified`` are given."""
@@ -390,8 +402,11 @@ class PoliteSession:
             refusal = self._lookup(host)[1]
             if refusal:
                 return self._done(Response(current, url, "off_site", detail=refusal), started)
-            if check_robots and self.respect_robots and self._robots_for(current) is UNREACHABLE:
+            verdict = self._robots_for(current) if check_robots and self.respect_robots else None
+            if verdict is UNREACHABLE:
                 return self._done(Response(current, url, "unreachable", detail=f"{host} cannot be reached"), started)
+            if isinstance(verdict, Deferred):
+                return self._done(Response(current, url, "deferred", detail=verdict.reason), started)
             if check_robots and not self.allowed_by_robots(current):
                 return self._done(Response(current, url, "robots_disallowed", detail="disallowed by robots.txt"),
                                   started)
@@ -418,8 +433,12 @@ class PoliteSession:
             wait = self.backoff * (2 ** attempt) * (0.5 + random.random())
             retry_after = resp.headers.get("retry-after")
             if retry_after:
-                wait = max(wait, _retry_after_seconds(retry_after))
-            time.sleep(min(wait, 120.0))
+                asked = _retry_after_seconds(retry_after)
+                if asked > MAX_WAIT:  # not waited for: this URL is deferred to a later run, and recorded
+                    resp.outcome, resp.detail = "deferred", f"Retry-After {asked:g} s, over the {MAX_WAIT:g} s cap"
+                    return resp
+                wait = max(wait, asked)
+            time.sleep(min(wait, MAX_WAIT))
             attempt += 1
 
     def _once(self, url: str, headers: dict, limit: int | None = None) -> Response:

@@ -152,13 +152,19 @@ def cmd_store_verify(args) -> int:
     return 1 if problems else 0
 
 
-def quiet_prefect() -> None:
-    """Prefect on the embedded server: keep its console and API logging small for large runs."""
+def quiet_prefect(level: str = "WARNING") -> None:
+    """Prefect's logging for a command: INFO shows (and sends to the Prefect UI) one line per portal at its
+    start and end; WARNING (--quiet, and benchmarks) keeps only problems and sends nothing to the API."""
     import os
 
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    os.environ.setdefault("PREFECT_LOGGING_TO_API_ENABLED", "false")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", level)
+    if level in ("WARNING", "ERROR"):
+        os.environ.setdefault("PREFECT_LOGGING_TO_API_ENABLED", "false")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+
+def _log_level(args) -> str:
+    return "DEBUG" if getattr(args, "verbose", False) else "WARNING" if getattr(args, "quiet", False) else "INFO"
 
 
 def _registry_portals(args):
@@ -184,7 +190,7 @@ def _print_summary(summary, out: str, archive: str) -> None:
 
 
 def cmd_crawl(args) -> int:
-    quiet_prefect()
+    quiet_prefect(_log_level(args))
     try:
         portals = _registry_portals(args)
     except InputError as exc:
@@ -226,7 +232,7 @@ def cmd_crawl(args) -> int:
 
 
 def cmd_reprocess(args) -> int:
-    quiet_prefect()
+    quiet_prefect(_log_level(args))
     from nianbao.flows.nightly import reprocess_flow
     from nianbao.flows.reprocess import archive_shards
 
@@ -241,8 +247,9 @@ def cmd_reprocess(args) -> int:
 
 def cmd_serve(args) -> int:
     from nianbao.flows.deployments import serve_deployments
+    from nianbao.flows.pipeline import default_registry, resolve_out
 
-    serve_deployments(args.registry, args.out)
+    serve_deployments(args.registry or str(default_registry()), resolve_out(args.out))
     return 0
 
 
@@ -251,6 +258,12 @@ def cmd_docs(args) -> int:
 
     print(f"wrote {write()}")
     return 0
+
+
+def _log_flags(p) -> None:
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--quiet", action="store_true", help="log problems only (no per-portal lines)")
+    g.add_argument("--verbose", action="store_true", help="debug logging, Prefect's included")
 
 
 def _stop_on_signals() -> None:
@@ -308,6 +321,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--parallel", type=int, default=4, help="portals crawled at once (default 4)")
         p.add_argument("--delay", type=float, help="seconds between requests to one host (default 1)")
         p.add_argument("--dask-address", help="run the portal tasks on this Dask scheduler (tcp://host:8786)")
+        _log_flags(p)
         p.set_defaults(func=cmd_crawl)
 
     p = sub.add_parser("reprocess", help="re-parse every archived report with the current parser (no network)")
@@ -315,13 +329,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--archive", metavar="DIR", help="raw responses (default DIR/_archive)")
     p.add_argument("--registry", metavar="FILE", help="portal defaults (publisher, adcode) for pages naming none")
     p.add_argument("--parser-version", help="skip when every stored report already has this parser version")
+    _log_flags(p)
     p.add_argument("--allow-empty", action="store_true",
                    help="run even when the archive is missing or empty (every stored report is kept as it is)")
     p.set_defaults(func=cmd_reprocess)
 
     p = sub.add_parser("serve", help="register the Prefect deployments (nightly at 02:00 Asia/Shanghai) and serve")
-    p.add_argument("--registry", default="data/portals.csv")
-    p.add_argument("--out", default="out")
+    p.add_argument("--registry", help="a portals CSV (default: the registry shipped with nianbao)")
+    p.add_argument("--out", default="out", help="the store (default: $NIANBAO_HOME/out, or ./out)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("datasets", help="list the datasets of a store, their partitions and rows")

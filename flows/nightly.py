@@ -23,8 +23,10 @@ from nianbao.flows.pipeline import (
     PortalOutcome,
     RunSummary,
     archive_root,
+    default_registry,
     make_session,
     process_portal,
+    resolve_out,
     store_outcomes,
     stored_reports,
 )
@@ -40,8 +42,15 @@ def portal_task(portal: Portal, archive_dir: str, since: int | None, polite: boo
     It writes no Parquet: the flow run stores each outcome as it arrives, so
     the store has one writer even when tasks run on many machines.
     """
+    logger = get_run_logger()
+    logger.info(f"{portal.id}: start {portal.entry_url} ({portal.publisher})")
     session = make_session(polite, delay=portal.delay if portal.delay is not None else 1.0)
-    return process_portal(portal, archive_dir, since, session=session, stored_shas=stored_shas, until=until)
+    outcome = process_portal(portal, archive_dir, since, session=session, stored_shas=stored_shas, until=until)
+    failed = sum(1 for r in outcome.log if r["outcome"] not in ("ok", "not_modified"))
+    end = (f"{portal.id}: {'FAILED ' + outcome.error if outcome.error else 'done'}; {outcome.requests} requests, "
+           f"{len(outcome.parsed)} reports parsed, {outcome.unchanged} unchanged, {failed} URLs not read")
+    (logger.warning if outcome.error else logger.info)(end)
+    return outcome
 
 
 def _merge(parts: list[RunSummary], started: float) -> RunSummary:
@@ -136,7 +145,7 @@ def run_portals(portals: list[Portal], out: str, since: int | None, polite: bool
 
 
 def _portals(registry: str | None, portals: list[Portal] | None, only: list[str] | None) -> list[Portal]:
-    chosen = portals if portals is not None else load_registry(registry)
+    chosen = portals if portals is not None else load_registry(registry or default_registry())
     chosen = [p for p in chosen if p.enabled]
     if only:
         chosen = [p for p in chosen if p.id in only]
@@ -158,7 +167,7 @@ def nightly(registry: str | None = None, out: str = "out", since: int | None = N
             polite: bool = True, progress: bool = False, archive: str | None = None) -> RunSummary:
     """Every enabled portal, incrementally: new and changed reports of recent years (default: the last three)."""
     since = since if since is not None else date.today().year - 3
-    return _final(run_portals(_portals(registry, portals, None), out, since, polite, progress=progress,
+    return _final(run_portals(_portals(registry, portals, None), resolve_out(out), since, polite, progress=progress,
                               archive=archive))
 
 
@@ -167,7 +176,8 @@ def backfill(registry: str | None = None, out: str = "out", since: int = 2008, u
              portals: list[str] | None = None, portal_list: list[Portal] | None = None, polite: bool = True,
              progress: bool = False, archive: str | None = None) -> RunSummary:
     """Walk listings as deep as ``since`` and store everything not yet stored; rerun after a kill to resume."""
-    return _final(run_portals(_portals(registry, portal_list, portals), out, since, polite, until, progress, archive))
+    return _final(run_portals(_portals(registry, portal_list, portals), resolve_out(out), since, polite, until, progress,
+                              archive))
 
 
 @flow(name="nianbao-reprocess", log_prints=False)
@@ -176,4 +186,4 @@ def reprocess_flow(out: str = "out", registry: str | None = None, parser_version
     """Re-parse every archived report with the current parser (no network) and rewrite the datasets."""
     from nianbao.flows.reprocess import reprocess
 
-    return reprocess(out, registry, parser_version, archive, allow_empty)
+    return reprocess(resolve_out(out), registry, parser_version, archive, allow_empty)

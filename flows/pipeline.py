@@ -8,6 +8,7 @@ so the others always run.
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,6 +29,26 @@ from nianbao.transforms.regions import lookup
 from nianbao.transforms.report import ParsedReport, parse_report
 
 ARCHIVE_DIR = "_archive"  # beside the datasets; readers skip names starting with "_"
+
+
+def home() -> Path:
+    """NIANBAO_HOME, else the working directory: where relative stores (out) and archives live. Workers
+    start flows in directories of their own, so a deployment sets NIANBAO_HOME."""
+    return Path(os.environ.get("NIANBAO_HOME") or ".")
+
+
+def resolve_out(out: str | Path) -> str:
+    """A store path as given when absolute or an object-store URI; otherwise under home()."""
+    if is_uri(out) or Path(out).is_absolute():
+        return str(out)
+    return str(home() / out)
+
+
+def default_registry() -> Path:
+    """The registry shipped with nianbao (data/portals.csv, also inside an installed wheel)."""
+    from nianbao.data import data_file
+
+    return data_file("portals.csv")
 
 
 def archive_root(out: str | Path, archive: str | Path | None = None) -> Path:

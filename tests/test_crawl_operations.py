@@ -105,3 +105,19 @@ def test_a_short_legacy_report_mentioning_revocation_is_not_a_soft_404():
               "因政府信息公开申请行政复议1件，已撤销。</p></body></html>")
     assert not is_soft_404(report)
     assert is_soft_404("<html><body><p>对不起，该信息已撤销或页面不存在。</p></body></html>")
+
+
+def test_waits_beyond_the_cap_defer_the_url_and_budgets_bound_a_portal():
+    with SamplePortal() as sp, tempfile.TemporaryDirectory() as tmp:
+        sp.site["/robots.txt"].body = b"User-agent: *\nCrawl-delay: 3600\n"
+        s = PoliteSession(delay=0, hosts=HostRegistry())
+        s.allow_portal(sp.url + "/")
+        started = time.monotonic()
+        r = s.fetch(sp.url + "/static/xxgk/index.html")
+        assert r.outcome == "deferred" and "Crawl-delay" in r.detail and time.monotonic() - started < 5
+    with SamplePortal() as sp, tempfile.TemporaryDirectory() as tmp:
+        row = registry_rows(sp.url)[0]
+        portal = Portal(row["id"], row["publisher"], row["adcode"], row["entry_url"], delay=0, max_requests=4)
+        res = crawl_portal(portal, PoliteSession(delay=0, hosts=HostRegistry()), Archive(tmp))
+        assert len([r for r in sp.log if r.path != "/robots.txt"]) == 4
+        assert any(r["outcome"] == "deferred" for r in res.log)

@@ -1,4 +1,5 @@
 """Listing-page reading: titles, decoys, pagination conventions."""
+import json
 
 import pytest
 
@@ -70,3 +71,19 @@ def test_next_links_and_json_api():
                              "http://x.gov.cn/api/list.json?page=1")
     assert items[0].url == "http://x.gov.cn/a.html"
     assert more == ["http://x.gov.cn/api/list.json?page=2", "http://x.gov.cn/api/list.json?page=3"]
+
+
+def test_a_list_api_paged_by_the_parameters_its_config_names():
+    from nianbao.extractors.discovery import json_apis, json_links
+
+    page = ('<html><body><div id="list"></div><script>new NewsList({url: "/api/gknb/list", pageParam: "pn", '
+            'sizeParam: "ps", pageSize: 5, method: "GET"});</script></body></html>')
+    first = json_apis(page, "http://www.a.gov.cn/gknb/index.html")[0]
+    assert first == "http://www.a.gov.cn/api/gknb/list?pn=1&ps=5"
+    reply = json.dumps({"code": 0, "data": {"total": 12, "rows": [
+        {"title": f"{y}年政府信息公开工作年度报告", "url": f"/gknb/{y}.html"} for y in range(2020, 2025)]}})
+    items, pages = json_links(reply, first)
+    assert len(items) == 5
+    assert pages == ["http://www.a.gov.cn/api/gknb/list?pn=2&ps=5", "http://www.a.gov.cn/api/gknb/list?pn=3&ps=5"]
+    huge = json.dumps({"total": 10**12, "rows": []})
+    assert len(json_links(huge, first)[1]) <= 500
