@@ -81,7 +81,7 @@ def parse_one(path_or_url: str, args):
 
     data, url, fetched_at, ctype = read_input(path_or_url)
     return parse_report(data, url, fetched_at, publisher=args.publisher, adcode=args.adcode,
-                        year=args.year, content_type=ctype)
+                        year=args.year, content_type=ctype, max_pages=getattr(args, "max_pages", None))
 
 
 def cmd_parse(args) -> int:
@@ -301,6 +301,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--adcode", type=_adcode_arg, help="the publisher's 6-digit region code, overriding the page")
     p.add_argument("--year", type=_year_arg, help="the year the statistics cover, overriding the page")
     p.add_argument("--json", action="store_true", help="print one JSON object (the contract's shape)")
+    p.add_argument("--max-pages", type=int, default=None, metavar="N",
+                   help="read PDFs of up to N pages (default 60; longer ones are refused)")
     p.add_argument("--out", metavar="DIR", help="upsert the parsed pages into the store at DIR")
     p.add_argument("--archive", metavar="DIR", help="with --out: keep the bytes read here (default DIR/_archive)")
     p.set_defaults(func=cmd_parse)

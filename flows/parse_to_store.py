@@ -18,7 +18,7 @@ from nianbao.flows.pipeline import archive_root
 from nianbao.flows.reprocess import OPTIONS_HEADER
 from nianbao.store.from_reports import UnstorableReport, partition_of, write_reports
 
-PAGE_SUFFIXES = {".html", ".htm", ".shtml", ".xhtml", ".jhtml", ".txt", ".docx"}
+PAGE_SUFFIXES = {".html", ".htm", ".shtml", ".xhtml", ".jhtml", ".txt", ".docx", ".pdf"}
 LOCAL_SHARD = "local"  # the archive shard of pages given on the command line
 
 
@@ -51,7 +51,8 @@ def parse_paths_to_store(inputs: list[str], out: str, args) -> int:
         for item in expand_inputs(inputs):
             try:
                 data, url, fetched_at, ctype = read_input(item)
-                p = parse_report(data, url, fetched_at, content_type=ctype, **_options(args))
+                p = parse_report(data, url, fetched_at, content_type=ctype, max_pages=getattr(args, "max_pages", None),
+                                 **_options(args))
                 partition_of(p.report)  # a year or region that cannot be stored fails this input only
                 headers = {"content-type": ctype or "", OPTIONS_HEADER: json.dumps(_options(args), ensure_ascii=False)}
                 archive.record(Response(url, url, "ok", 200, headers, data, fetched_at), LOCAL_SHARD, "report")

@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from nianbao.extractors.decode import DecodeError, decode_with_notes
 from nianbao.extractors.docx import is_docx, parse_docx
 from nianbao.extractors.page import Block, NotAReportError, Page, looks_like_html, parse_html, parse_text
+from nianbao.extractors.pdf import MAX_PAGES as PDF_MAX_PAGES
+from nianbao.extractors.pdf import is_pdf, parse_pdf
 from nianbao.transforms import metadata
 from nianbao.transforms.active_disclosure import era_signal, read_active
 from nianbao.transforms.applications import ERA_2021 as APP_ERA_2021
@@ -62,7 +64,7 @@ def report_id(adcode: str | None, publisher: str | None, year: int | None) -> st
 def parse_report(data: bytes, source_url: str = "", fetched_at: datetime | None = None, *,
                  publisher: str | None = None, adcode: str | None = None, year: int | None = None,
                  content_type: str | None = None, default_publisher: str | None = None,
-                 default_adcode: str | None = None) -> ParsedReport:
+                 default_adcode: str | None = None, max_pages: int | None = None) -> ParsedReport:
     """Parse one page. Raises NotAReportError when the bytes hold no report.
 
     ``publisher``/``adcode``/``year`` override the page; ``default_publisher``
@@ -74,7 +76,9 @@ def parse_report(data: bytes, source_url: str = "", fetched_at: datetime | None 
     if len(data) > MAX_BYTES:
         raise NotAReportError(f"input is {len(data)} bytes, more than the {MAX_BYTES} a report page can be")
     decode_notes: list[str] = []
-    if is_docx(data):
+    if is_pdf(data):
+        page = parse_pdf(data, max_pages or PDF_MAX_PAGES)
+    elif is_docx(data):
         page = parse_docx(data)
     else:
         try:

@@ -1,0 +1,109 @@
+"""PDF reports with a text layer: tables rebuilt from ruling lines, in varied export styles; bad PDFs refused."""
+
+import io
+import math
+import subprocess
+import sys
+
+import pytest
+
+from nianbao.extractors.page import NotAReportError
+from nianbao.sample_portal.pages import Report
+from nianbao.sample_portal.pdfs import render_pdf
+from nianbao.transforms.report import parse_report
+
+
+def values(p):
+    out = {("a",) + (r["item"], r["measure"]): r["value"] for r in p.active_disclosure}
+    out.update({("b",) + (r["outcome"], r["applicant"]): r["value"] for r in p.applications})
+    out.update({("c",) + (r["proceeding"], r["outcome"]): r["value"] for r in p.reviews_litigation})
+    return out
+
+
+def wanted(rep):
+    out = {("a",) + k: v for k, v in rep.active.items()}
+    out.update({("b",) + k: v for k, v in rep.applications.items()})
+    out.update({("c",) + k: v for k, v in rep.reviews.items()})
+    return out
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_generated_pdfs_read_completely(seed):
+    year = (2019, 2020, 2021, 2022, 2023, 2024)[seed % 6]
+    rep = Report(year, seed=100 + seed).fill()
+    data, style = render_pdf(rep, seed)
+    p = parse_report(data, "file:///r.pdf")
+    got, want = values(p), wanted(rep)
+    bad = {k: (got.get(k), v) for k, v in want.items() if got.get(k) is None or not math.isclose(got[k], v)}
+    assert not bad, (style, list(bad.items())[:5])
+    assert set(got) == set(want), style
+    assert p.report["year"] == year and p.report["publisher"] == "张掖市人民政府"
+    assert p.report["era"] == ("2021" if year >= 2021 else "2019")
+    assert p.report["title"] == f"张掖市人民政府{year}年政府信息公开工作年度报告"  # wrapped or not
+    body = "\n".join(s["text"] for s in p.sections)
+    assert "政务公开\n" not in body and "- 2 -" not in body and "第2页" not in body  # running lines dropped
+
+
+def _pdf(build) -> bytes:
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, **build.get("kw", {}))
+    for _ in range(build.get("pages", 1)):
+        c.drawString(72, 720, build.get("text", ""))
+        c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def test_fonts_without_a_unicode_map_are_a_clear_error():
+    """reportlab's RC4-encrypted CID fonts lose their Unicode mapping in pdfminer: the file opens (no password
+    is asked), and the text that reads as (cid:…) is refused in one line rather than parsed as garbage."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.pdfencrypt import StandardEncryption
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate
+
+    from nianbao.sample_portal.pdfs import FONT, _font
+
+    _font()
+    st = ParagraphStyle("b", fontName=FONT, fontSize=11, leading=16)
+    buf = io.BytesIO()
+    SimpleDocTemplate(buf, pagesize=A4, encrypt=StandardEncryption("", ownerPassword="owner", canPrint=1)).build(
+        [Paragraph("某县2015年政府信息公开工作年度报告", st), Paragraph("2015年，全年主动公开政府信息120条。", st)])
+    with pytest.raises(NotAReportError, match="Unicode"):
+        parse_report(buf.getvalue(), "file:///e.pdf")
+
+
+@pytest.mark.parametrize("name,build,needle", [
+    ("locked", {"kw": {"encrypt": "secret"}, "text": "x"}, "password"),
+    ("blank", {"pages": 3}, "scanned"),
+    ("long", {"pages": 80, "text": "x"}, "80 pages"),
+])
+def test_bad_pdfs_are_one_line_errors(tmp_path, name, build, needle):
+    data = _pdf(build)
+    with pytest.raises(NotAReportError, match=needle):
+        parse_report(data, "file:///x.pdf")
+    path = tmp_path / f"{name}.pdf"
+    path.write_bytes(data)
+    r = subprocess.run([sys.executable, "-m", "nianbao", "parse", str(path), "--json"], capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and needle in r.stderr, r.stderr
+
+
+def test_a_truncated_pdf_and_the_page_limit_option(tmp_path):
+    rep = Report(2021, seed=7).fill()
+    data, _ = render_pdf(rep, 7)
+    cut = tmp_path / "cut.pdf"
+    cut.write_bytes(data[: len(data) // 3])
+    r = subprocess.run([sys.executable, "-m", "nianbao", "parse", str(cut), "--json"], capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    whole = tmp_path / "whole.pdf"
+    whole.write_bytes(data)
+    r = subprocess.run([sys.executable, "-m", "nianbao", "parse", str(whole), "--json", "--max-pages", "1"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "--max-pages" in r.stderr
+    r = subprocess.run([sys.executable, "-m", "nianbao", "parse", str(whole), "--json"], capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
