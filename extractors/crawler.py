@@ -45,6 +45,9 @@ class FetchedReport:
     content_type: str | None
     fetched_at: datetime  # when these bytes were first fetched
     sha256: str
+    # (url, body, content type) of the files the page links (附件：…年报.pdf): read when the page itself is
+    # only a link to its report
+    attachments: list[tuple[str, bytes, str | None]] = field(default_factory=list)
 
 
 @dataclass
@@ -277,7 +280,8 @@ class PortalCrawler:
             self._log(link.url, "report", "soft_404", resp)
             return
         self._log(resp.url, "report", resp.outcome, resp, sha=doc.sha256 if doc else None)
-        page_links = discovery.links(text, resp.url)
+        page_links = discovery.links(text, resp.url) if text else []
+        attachments = []
         for att in discovery.attachments(page_links):
             if att.url in self.seen:
                 continue
@@ -285,11 +289,15 @@ class PortalCrawler:
             if not self._on_site(att.url):
                 self._log(att.url, "attachment", "off_site")
                 continue
-            a_resp, a_body, _ = self.fetch(att.url, "attachment")
+            a_resp, a_body, a_changed = self.fetch(att.url, "attachment")
             a_doc = self.archive.document(att.url)
             self._log(att.url, "attachment", a_resp.outcome, a_resp, sha=a_doc.sha256 if a_doc and a_body else None)
+            if a_body is not None:
+                attachments.append((a_resp.url, a_body, a_resp.content_type))
+                changed = changed or a_changed  # a replaced attachment is a changed report
         final = self.archive.document(resp.url) or doc  # the final URL after redirects is where it lives
-        fetched = FetchedReport(resp.url, link.title, body, resp.content_type, final.first_fetched_at, final.sha256)
+        fetched = FetchedReport(resp.url, link.title, body, resp.content_type, final.first_fetched_at, final.sha256,
+                                attachments)
         if changed:
             self.result.new.append(fetched)
         else:

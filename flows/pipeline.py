@@ -7,6 +7,7 @@ so the others always run.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
@@ -17,7 +18,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from nianbao.extractors.archive import Archive
-from nianbao.extractors.crawler import CrawlResult, Portal, crawl_portal
+from nianbao.extractors.crawler import CrawlResult, FetchedReport, Portal, crawl_portal
 from nianbao.extractors.http import PoliteSession
 from nianbao.extractors.page import NotAReportError
 from nianbao.store.from_reports import UnstorableReport, partition_of, write_reports
@@ -123,13 +124,12 @@ def process_portal(portal: Portal, archive_dir: str | Path, since: int | None = 
         crawl: CrawlResult = crawl_portal(portal, session, archive, since, until)
         result.log, result.unchanged, result.error = crawl.log, crawl.unchanged, crawl.error
         by_url = {row["url"]: row for row in result.log if row["kind"] == "report"}
-        missing = [k for k in crawl.known if stored_shas is not None and k.sha256 not in stored_shas]
+        missing = [k for k in crawl.known if stored_shas is not None and not _stored(k, stored_shas)]
         result.unchanged -= len(missing)
         for fetched in crawl.new + missing:
             row = by_url.get(fetched.url) or next((r for r in result.log if r["url"] == fetched.url), None)
             try:
-                parsed = parse_report(fetched.body, fetched.url, fetched.fetched_at, content_type=fetched.content_type,
-                                      default_publisher=portal.publisher, default_adcode=portal.adcode)
+                parsed = parse_fetched(fetched, portal)
                 try:
                     partition_of(parsed.report)
                 except UnstorableReport as exc:
@@ -152,6 +152,45 @@ def process_portal(portal: Portal, archive_dir: str | Path, since: int | None = 
         result.finished_at = datetime.now(UTC)
         result.requests, result.bytes = session.requests - requests_before, session.bytes - bytes_before
     return result
+
+
+def parse_fetched(fetched: FetchedReport, portal: Portal | None) -> ParsedReport:
+    """The report a fetched page holds; when the page is only a link to its report (附件：…年报.pdf), the
+    report in the linked file, with the page as source_url and the file as document_url."""
+    def parse(body: bytes, url: str, ctype: str | None) -> ParsedReport:
+        return parse_report(body, url, fetched.fetched_at, content_type=ctype,
+                            default_publisher=portal.publisher if portal else None,
+                            default_adcode=portal.adcode if portal else None)
+
+    try:
+        page = parse(fetched.body, fetched.url, fetched.content_type)
+    except NotAReportError as exc:
+        page, page_error = None, exc
+    if page is not None and _has_figures(page) or not fetched.attachments:
+        if page is None:
+            raise page_error
+        return page
+    for url, body, ctype in fetched.attachments:  # the page names its report but the figures are in the file
+        try:
+            parsed = parse(body, url, ctype)
+        except NotAReportError:
+            continue
+        if _has_figures(parsed):
+            parsed.report["source_url"], parsed.report["document_url"] = fetched.url, url
+            return parsed
+    if page is None:
+        raise page_error
+    return page
+
+
+def _has_figures(p: ParsedReport) -> bool:
+    return bool(p.active_disclosure or p.applications or p.reviews_litigation or p.legacy_metrics)
+
+
+def _stored(fetched: FetchedReport, stored_shas: set[str]) -> bool:
+    """Whether the store already holds this report: its page's bytes, or one of its attachments'."""
+    return fetched.sha256 in stored_shas or any(hashlib.sha256(body).hexdigest() in stored_shas
+                                                 for _, body, _ in fetched.attachments)
 
 
 def _mark(row: dict | None, outcome: str, detail: str) -> None:

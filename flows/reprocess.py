@@ -19,10 +19,12 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from nianbao.extractors import discovery
 from nianbao.extractors.archive import Archive
-from nianbao.extractors.crawler import load_registry
+from nianbao.extractors.crawler import FetchedReport, load_registry
+from nianbao.extractors.decode import DecodeError, decode_bytes
 from nianbao.extractors.page import NotAReportError
-from nianbao.flows.pipeline import archive_root
+from nianbao.flows.pipeline import archive_root, parse_fetched
 from nianbao.store.from_reports import UnstorableReport, partition_of, write_reports
 from nianbao.store.fs import storage
 from nianbao.store.parquet_store import StoreError, finish_interrupted_swaps, upsert, verify
@@ -89,9 +91,11 @@ def _parse_shard(archive: Archive, defaults: dict, parsed: list) -> int:
             portal = defaults.get(doc.portal_id)
             options = json.loads(archive.latest_headers(doc.url).get(OPTIONS_HEADER) or "{}")
             try:
-                p = parse_report(archive.body(doc.sha256), doc.url, doc.first_fetched_at, content_type=doc.content_type,
-                                 default_publisher=portal.publisher if portal else None,
-                                 default_adcode=portal.adcode if portal else None, **options)
+                if options:  # a file given to `nianbao parse --out`, with the options it was given
+                    p = parse_report(archive.body(doc.sha256), doc.url, doc.first_fetched_at,
+                                     content_type=doc.content_type, **options)
+                else:  # as the crawl read it: the page, or the file it only links to
+                    p = parse_fetched(_fetched(archive, doc), portal)
             except NotAReportError:
                 failed += 1
                 continue
@@ -107,6 +111,21 @@ def _parse_shard(archive: Archive, defaults: dict, parsed: list) -> int:
     finally:
         archive.close()
     return failed
+
+
+def _fetched(archive: Archive, doc) -> FetchedReport:
+    """An archived report page with the archived files it links (附件), as the crawler handed it over."""
+    body = archive.body(doc.sha256)
+    attachments = []
+    try:
+        text = decode_bytes(body, doc.content_type)
+    except DecodeError:
+        text = ""
+    for link in discovery.attachments(discovery.links(text, doc.url)) if text else []:
+        att = archive.document(link.url)
+        if att is not None:
+            attachments.append((att.final_url, archive.body(att.sha256), att.content_type))
+    return FetchedReport(doc.url, "", body, doc.content_type, doc.first_fetched_at, doc.sha256, attachments)
 
 
 def _rebuild(out: str, parsed: list, kept: list[str], expected_reports: int) -> None:

@@ -77,9 +77,9 @@ def parse_report(data: bytes, source_url: str = "", fetched_at: datetime | None 
         raise NotAReportError(f"input is {len(data)} bytes, more than the {MAX_BYTES} a report page can be")
     decode_notes: list[str] = []
     if is_pdf(data):
-        page = parse_pdf(data, max_pages or PDF_MAX_PAGES)
+        page, kind = parse_pdf(data, max_pages or PDF_MAX_PAGES), "pdf"
     elif is_docx(data):
-        page = parse_docx(data)
+        page, kind = parse_docx(data), "docx"
     else:
         try:
             text, decode_notes = decode_with_notes(data, content_type)
@@ -88,7 +88,8 @@ def parse_report(data: bytes, source_url: str = "", fetched_at: datetime | None 
         text, n_pinyin = strip_pinyin(text)
         if n_pinyin:
             decode_notes.append(f"pinyin inserted after {n_pinyin} characters (a spam mirror); removed")
-        page = parse_html(text) if looks_like_html(text) else parse_text(text)
+        kind = "html" if looks_like_html(text) else "text"
+        page = parse_html(text) if kind == "html" else parse_text(text)
     warnings: list[str] = list(decode_notes)
     blocks, title = _select_report(page, publisher, warnings)
     body = "\n".join(b.text for b in blocks if b.grid is None)
@@ -148,7 +149,7 @@ def parse_report(data: bytes, source_url: str = "", fetched_at: datetime | None 
         "region_name": region.name if region else None,
         "admin_level": metadata.admin_level(pub or "", region.level if region else None),
         "publisher": pub, "publisher_kind": metadata.publisher_kind(pub or "") if pub else None,
-        "title": title or None, "source_url": source_url,
+        "title": title or None, "source_url": source_url, "document_url": source_url, "source_kind": kind,
         "published_date": metadata.published_date(page.meta, page.chrome, body),
         "fetched_at": fetched_at or datetime.now(UTC), "era": era,
         "content_sha256": hashlib.sha256(data).hexdigest(),
