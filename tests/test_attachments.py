@@ -5,8 +5,8 @@ import tempfile
 
 from test_hostile_portal import Server
 
-from nianbao.extractors.http import HostRegistry, PoliteSession
 from nianbao.extractors.crawler import Portal
+from nianbao.extractors.http import HostRegistry, PoliteSession
 from nianbao.flows.pipeline import process_portal
 from nianbao.sample_portal.pages import Report
 from nianbao.sample_portal.pdfs import render_pdf
