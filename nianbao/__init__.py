@@ -12,3 +12,11 @@ try:
     __version__ = version("nianbao")
 except PackageNotFoundError:  # a source tree that was never installed
     __version__ = "0+unknown"
+
+
+def load(root, dataset, years=None, provinces=None, labels=False):
+    """A dataset of a store as a typed DataFrame: see nianbao.store.read.load (imported here on first use, so
+    `import nianbao` stays light)."""
+    from nianbao.store.read import load as _load
+
+    return _load(root, dataset, years=years, provinces=provinces, labels=labels)

@@ -34,8 +34,29 @@ def read_dataset(root: str | Path, name: str, filter=None):
     return dataset(root, name).to_table(filter=filter).to_pandas()
 
 
+VIEWS = {
+    # every check that failed, with who published the report
+    "failed_checks": """SELECT c.report_id, r.publisher, r.publisher_id, c.year, c.region, c."check", c.subject,
+                               c.expected, c.actual AS got
+                        FROM checks c JOIN reports r USING (report_id) WHERE NOT c.passed""",
+    # per report: the section 三 totals and each outcome's share of what was handled (derived totals included)
+    "application_outcomes": """SELECT a.report_id, a.year, a.region, r.publisher, r.publisher_id,
+            max(a.value) FILTER (WHERE a.outcome = 'received') AS received,
+            max(a.value) FILTER (WHERE a.outcome = 'total_handled') AS total_handled,
+            max(a.value) FILTER (WHERE a.outcome = 'granted') AS granted,
+            max(a.value) FILTER (WHERE a.outcome = 'partially_granted') AS partially_granted,
+            sum(a.value) FILTER (WHERE a.outcome LIKE 'withheld%') AS withheld,
+            max(a.value) FILTER (WHERE a.outcome = 'granted')
+                / nullif(max(a.value) FILTER (WHERE a.outcome = 'total_handled'), 0) AS granted_share,
+            bool_or(a.derived) AS any_derived
+        FROM applications a JOIN reports r USING (report_id)
+        WHERE a.applicant = 'total' GROUP BY ALL""",
+}
+
+
 def duckdb_connection(root: str | Path):
-    """A DuckDB connection with one view per dataset present in the store."""
+    """A DuckDB connection with one view per dataset present in the store, the reference tables (codes,
+    regions) and the question views (failed_checks, application_outcomes)."""
     import duckdb
 
     if is_uri(root):
@@ -47,4 +68,59 @@ def duckdb_connection(root: str | Path):
             glob = str(Path(root) / name / "**" / "*.parquet").replace("'", "''")
             con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{glob}', hive_partitioning = true, "
                         "hive_types = {'year': 'SMALLINT', 'region': 'VARCHAR'})")
+    from nianbao.store.reference import codes_table, regions_table
+
+    con.register("codes", codes_table())
+    con.register("regions", regions_table())
+    present = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+    for name, sql in VIEWS.items():
+        if {"reports", "checks" if name == "failed_checks" else "applications"} <= present:
+            con.execute(f"CREATE VIEW {name} AS {sql}")
     return con
+
+
+def load(root: str | Path, dataset: str, years=None, provinces=None, labels: bool = False):
+    """One dataset as a typed pandas DataFrame (year int16, region a string), reading only what is asked for.
+
+    ``years``: a year or a list; ``provinces``: province codes ("440000") or names ("广东省", "广东"), one or a
+    list. The filters are pushed down to the partitions, so other provinces' and years' files are not read.
+    ``labels=True`` adds the Chinese and English label of every code column (``outcome_zh``, ``outcome_en`` …)
+    and the province's name (``province_name``).
+    """
+    import pyarrow.compute as pc
+
+    from nianbao.store.reference import codes_table, regions_table
+
+    flt = None
+    if years is not None:
+        years = [years] if isinstance(years, int) else list(years)
+        flt = pc.field("year").isin(years)
+    if provinces is not None:
+        codes = _province_codes([provinces] if isinstance(provinces, str) else list(provinces))
+        cond = pc.field("region").isin(codes)
+        flt = cond if flt is None else flt & cond
+    df = read_dataset(root, dataset, filter=flt)
+    if labels:
+        names = regions_table().to_pandas().set_index("adcode")["name"]
+        df["province_name"] = df["region"].map(names)
+        codes = codes_table().to_pandas()
+        for column in codes.loc[codes.dataset == dataset, "column"].unique():
+            latest = codes[(codes.dataset == dataset) & (codes.column == column)].drop_duplicates("code", keep="last")
+            df[f"{column}_zh"] = df[column].map(latest.set_index("code")["label_zh"])
+            df[f"{column}_en"] = df[column].map(latest.set_index("code")["label_en"])
+    return df
+
+
+def _province_codes(given: list[str]) -> list[str]:
+    from nianbao.transforms.regions import regions, short_name
+
+    provinces = {r.adcode: r for r in regions().values() if r.level == "province" and r.status == "current"}
+    out = []
+    for p in given:
+        p = str(p).strip()
+        code = p if p in provinces else next((c for c, r in provinces.items() if p in (r.name, short_name(r.name))),
+                                             None)
+        if code is None:
+            raise ValueError(f"{p!r} is not a province code or name (e.g. 440000, 广东省, 广东)")
+        out.append(code)
+    return out

@@ -18,7 +18,8 @@ _KEY = [("report_id", _S), ("adcode", _S)]
 
 SCHEMAS: dict[str, pa.Schema] = {
     "reports": pa.schema(_KEY + [
-        ("region_name", _S), ("admin_level", _S), ("publisher", _S), ("publisher_kind", _S), ("title", _S),
+        ("region_name", _S), ("province_name", _S), ("admin_level", _S), ("publisher", _S), ("publisher_id", _S),
+        ("publisher_kind", _S), ("title", _S),
         ("source_url", _S), ("document_url", _S), ("source_kind", _S),
         ("published_date", pa.date32()), ("fetched_at", pa.timestamp("us", tz="UTC")),
         ("era", _S), ("content_sha256", _S), ("n_tables", pa.int16()), ("checks_failed", pa.int16()),

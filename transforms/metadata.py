@@ -7,8 +7,10 @@ Every value here is read from the page's own words; what the caller passes
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import date
+from functools import lru_cache
 
 from nianbao.transforms.normalize import arabic_years, norm, to_simplified
 from nianbao.transforms.regions import government_of
@@ -163,3 +165,32 @@ _SPAM = re.compile(
 
 def spam_hits(text: str) -> list[str]:
     return sorted(set(m.group(0) for m in _SPAM.finditer(text)))
+
+
+@lru_cache(maxsize=1)
+def _renamed() -> dict[str, str]:
+    """Bodies renamed in a reform (data/publisher_aliases.csv): old name -> the name it carries now."""
+    import csv
+
+    from nianbao.data import data_file
+
+    with open(data_file("publisher_aliases.csv"), encoding="utf-8") as f:
+        return {canonical_publisher(r["old_name"]): canonical_publisher(r["new_name"]) for r in csv.DictReader(f)}
+
+
+def canonical_publisher(name: str) -> str:
+    """One spelling per body: width, spaces and punctuation ignored, 人民政府 written 政府 (区人民政府 = 区政府,
+    人民政府办公室 = 政府办公室)."""
+    t = norm(name or "")
+    t = re.sub(r"[^\w]", "", t)
+    return t.replace("人民政府", "政府")
+
+
+def publisher_id(name: str | None, adcode: str | None) -> str | None:
+    """A stable id for a publisher across years, however its name is written and after a renaming the
+    registry records; the adcode keeps two places' bodies of one name apart."""
+    if not name:
+        return None
+    canon = canonical_publisher(name)
+    canon = _renamed().get(canon, canon)
+    return hashlib.sha256(f"{adcode or ''}|{canon}".encode()).hexdigest()[:12]

@@ -149,6 +149,8 @@ def parse_report(data: bytes, source_url: str = "", fetched_at: datetime | None 
         "region_name": region.name if region else None,
         "admin_level": metadata.admin_level(pub or "", region.level if region else None),
         "publisher": pub, "publisher_kind": metadata.publisher_kind(pub or "") if pub else None,
+        "publisher_id": metadata.publisher_id(pub, code),
+        "province_name": lookup(province).name if province and lookup(province) else None,
         "title": title or None, "source_url": source_url, "document_url": source_url, "source_kind": kind,
         "published_date": metadata.published_date(page.meta, page.chrome, body),
         "fetched_at": fetched_at or datetime.now(UTC), "era": era,
