@@ -42,7 +42,8 @@ def codes_table() -> pa.Table:
     return pa.Table.from_pylist(rows)
 
 
-_PREFIX = re.compile(r"^(?:[一二三四五六七八九十]{1,3}(?:、|(?=[（(])))?(?:[（(][一二三四五六七八九十]{1,3}[)）])?(?:\d{1,2}[.．、])?")
+_PREFIX = re.compile(r"^(?:[一二三四五六七八九十]{1,3}(?:、|(?=[（(])))?"  # 三、 or the 三 of 三（一）
+                     r"(?:[（(][一二三四五六七八九十]{1,3}[)）])?(?:\d{1,2}[.．、])?")  # （一） 1.
 
 
 def _printed(label: str) -> str:
