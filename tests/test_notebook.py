@@ -24,10 +24,10 @@ def test_quickstart_notebook(tmp_path, monkeypatch):
     for cell in json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]:
         if cell["cell_type"] == "code":
             exec(compile("".join(cell["source"]), str(NOTEBOOK), "exec"), ns)
-    received = ns["received"]
-    assert received.loc[2021, 310000] == sum(r.applications[i]["value"] for r in reps[2:]
-                                              for i in range(len(r.applications))
-                                              if r.applications[i]["outcome"] == "received"
-                                              and r.applications[i]["applicant"] == "total")
-    assert 0 < ns["by_year"]["share_granted"].max() <= 1
+    answer = ns["answer"]
+    assert answer.loc[("上海市", 2021), "received"] == sum(
+        c["value"] for r in reps[2:] for c in r.applications if c["outcome"] == "received" and c["applicant"] == "total")
+    assert set(answer.index.get_level_values("province_name")) == {"甘肃省", "上海市"}
+    assert ((0 < answer["granted_share"]) & (answer["granted_share"] <= 1)).all()
+    assert list(ns["failed"].columns) == ["publisher", "year", "check", "subject", "expected", "got"]
     assert os.path.getsize(tmp_path / "plot.png") > 1000
