@@ -253,6 +253,13 @@ def cmd_serve(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    from nianbao.flows.coverage_report import write_report
+
+    print(f"wrote {write_report(args.root)}")
+    return 0
+
+
 def cmd_docs(args) -> int:
     from nianbao.store.dictionary import write
 
@@ -351,6 +358,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--csv", action="store_true", help="print CSV")
     p.add_argument("--max-rows", type=int, default=60)
     p.set_defaults(func=cmd_sql)
+
+    p = sub.add_parser("report", help="write DIR/_report/index.html: what the store covers, in charts")
+    p.add_argument("--root", default="out", help="the store (default: ./out)")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("docs", help="regenerate docs/DATA_DICTIONARY.md from the schemas and vocabulary")
     p.set_defaults(func=cmd_docs)

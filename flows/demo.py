@@ -42,6 +42,7 @@ def main(out: str = "out") -> int:
         print(f"\nrequests to the sample portal: {len(portal.log)} ({downloads} full downloads, "
               f"{sum(1 for r in portal.log if r.status == 304)} not modified)")
     _print_summary(summary, out, f"{out}/_archive")
+    print(f"\ncoverage report (open it in a browser): {Path(out).resolve() / '_report' / 'index.html'}")
     return 0 if summary.portals_failed == 0 else 1
 
 

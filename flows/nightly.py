@@ -133,11 +133,19 @@ def run_portals(portals: list[Portal], out: str, since: int | None, polite: bool
             if show:
                 _progress_bar(len(parts), len(futures), sum(p.reports_new + p.reports_changed for p in parts))
     summary = _merge(parts, started)
+    report_page = None
+    try:  # the coverage page is a convenience: a failure to draw it never fails the run
+        from nianbao.flows.coverage_report import write_report
+
+        report_page = write_report(out)
+    except Exception as exc:
+        get_run_logger().warning(f"could not write the coverage report: {type(exc).__name__}: {exc}")
     heading = ("## All portals ran" if not summary.portals_failed else
                f"## {summary.portals_failed} portal(s) failed: " + ", ".join(f.split(":", 1)[0] for f in summary.failures))
     try:
         create_markdown_artifact(key="nianbao-run-summary",
-                                 markdown=heading + "\n\n" + "\n".join(f"- {line}" for line in summary.lines()),
+                                 markdown=heading + "\n\n" + "\n".join(f"- {line}" for line in summary.lines())
+                                 + (f"\n\nCoverage report: [{report_page}](file://{report_page})" if report_page else ""),
                                  description="nianbao run summary")
     except Exception as exc:  # an artifact is a convenience; the run's data is already stored
         get_run_logger().warning(f"could not create the summary artifact: {exc}")

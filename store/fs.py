@@ -35,6 +35,15 @@ def _write_error(path, exc: OSError) -> StorageError:
     return StorageError(f"{path}: cannot write ({exc.strerror or exc}); {hint}. Nothing stored was changed")
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _umask()
+
+
 def is_uri(root: str | Path) -> bool:
     return "://" in str(root) and not str(root).startswith("file://")
 
@@ -66,6 +75,7 @@ class LocalStorage:
         except OSError as exc:
             raise _write_error(path.parent, exc) from None
         try:
+            os.fchmod(fd, 0o666 & ~_UMASK)  # as a plain open() would: mkstemp's 0600 would hide the store
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
                 fh.flush()
