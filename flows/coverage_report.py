@@ -47,7 +47,6 @@ def _pyplot():
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
     from matplotlib import font_manager
 
     plt.rcParams["svg.fonttype"] = "none"  # text stays text: the browser's CJK fonts draw it
