@@ -327,7 +327,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="walk listings back to this report year")
         if name == "backfill":
             p.add_argument("--until", type=_year_arg, help="skip reports after this year")
-        p.add_argument("--parallel", type=int, default=4, help="portals crawled at once (default 4)")
+        p.add_argument("--parallel", type=int, default=16, help="portals crawled at once (default 16; one host stays "
+                       "at its own pace however many of its portals run)")
         p.add_argument("--delay", type=float, help="seconds between requests to one host (default 1)")
         p.add_argument("--dask-address", help="run the portal tasks on this Dask scheduler (tcp://host:8786)")
         _log_flags(p)

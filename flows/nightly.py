@@ -29,9 +29,10 @@ from nianbao.flows.pipeline import (
     resolve_out,
     store_outcomes,
     stored_reports,
+    stored_shas_by_portal,
 )
 
-DEFAULT_PARALLEL = 4
+DEFAULT_PARALLEL = 16  # portals in flight: crawling waits on I/O, and per-host gates keep each host polite
 
 
 @task(name="crawl-portal", retries=0)
@@ -69,14 +70,45 @@ def _merge(parts: list[RunSummary], started: float) -> RunSummary:
     return total
 
 
-def _progress_bar(done: int, total: int, reports: int) -> None:
-    """portals done / total and reports parsed, redrawn in place on a terminal."""
-    width = 30
-    filled = width * done // max(total, 1)
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} portals, {reports} reports parsed")
-    if done == total:
-        sys.stderr.write("\n")
-    sys.stderr.flush()
+class RunProgress:
+    """Portals done of all, with requests, reports and failures so far and an ETA: a rich progress bar on a
+    terminal, one plain line per finished portal otherwise (logs, CI)."""
+
+    def __init__(self, total: int, enabled: bool):
+        self.total, self.done, self.requests, self.reports, self.failures = total, 0, 0, 0, 0
+        self.started = time.monotonic()
+        self.bar = None
+        if enabled and sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self.bar = Progress(TextColumn("portals"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                                TextColumn("{task.description}"), console=Console(stderr=True), transient=False)
+            self.bar.start()
+            self.task = self.bar.add_task("", total=total)
+        self.enabled = enabled
+
+    def portal_done(self, outcome: PortalOutcome, summary: RunSummary) -> None:
+        self.done += 1
+        failed = sum(1 for r in outcome.log if r["outcome"] not in ("ok", "not_modified")) + bool(outcome.error)
+        self.requests += outcome.requests
+        self.reports += summary.reports_new + summary.reports_changed
+        self.failures += failed
+        if not self.enabled:
+            return
+        text = (f"{self.requests} requests, {self.reports} reports new or changed, {self.failures} failures; "
+                f"last {outcome.portal_id}: {outcome.requests} requests, {len(outcome.parsed)} reports, {failed} failures")
+        if self.bar is not None:
+            self.bar.update(self.task, advance=1, description=text)
+        else:
+            elapsed = time.monotonic() - self.started
+            eta = elapsed / self.done * (self.total - self.done)
+            sys.stderr.write(f"[{self.done}/{self.total}] {text}; ETA {int(eta // 60)}:{int(eta % 60):02d}\n")
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
 
 
 @contextmanager
@@ -118,20 +150,23 @@ def run_portals(portals: list[Portal], out: str, since: int | None, polite: bool
                 until: int | None = None, progress: bool = False, archive: str | None = None) -> RunSummary:
     """Submit one task per portal to the flow's task runner; store each outcome as it completes."""
     started = time.monotonic()
-    show = progress and sys.stderr.isatty()
     archive_dir = str(archive_root(out, archive))
     known = stored_reports(out)
-    shas = set(known.values())
+    shas = stored_shas_by_portal(out, known)
     by_id = {p.id: p for p in portals}
-    with _requests_stop_on_signals():
-        futures = [portal_task.submit(p, archive_dir, since, polite, until, shas) for p in portals]
-        parts = []
-        for f in as_completed(futures):  # the flow run is the store's only writer
-            outcome = f.result()
-            parts.append(store_outcomes(out, [outcome], {outcome.portal_id: by_id[outcome.portal_id]},
-                                        time.monotonic(), known))
-            if show:
-                _progress_bar(len(parts), len(futures), sum(p.reports_new + p.reports_changed for p in parts))
+    meter = RunProgress(len(portals), progress)
+    try:
+        with _requests_stop_on_signals():
+            # each task gets its own portal's stored hashes: the payload does not grow with the store
+            futures = [portal_task.submit(p, archive_dir, since, polite, until, shas.get(p.id, set())) for p in portals]
+            parts = []
+            for f in as_completed(futures):  # the flow run is the store's only writer
+                outcome = f.result()
+                parts.append(store_outcomes(out, [outcome], {outcome.portal_id: by_id[outcome.portal_id]},
+                                            time.monotonic(), known))
+                meter.portal_done(outcome, parts[-1])
+    finally:
+        meter.close()
     summary = _merge(parts, started)
     report_page = None
     try:  # the coverage page is a convenience: a failure to draw it never fails the run

@@ -19,7 +19,8 @@ from nianbao.flows.reprocess import OPTIONS_HEADER
 from nianbao.store.from_reports import UnstorableReport, partition_of, write_reports
 
 PAGE_SUFFIXES = {".html", ".htm", ".shtml", ".xhtml", ".jhtml", ".txt", ".docx", ".pdf"}
-LOCAL_SHARD = "local"  # the archive shard of pages given on the command line
+LOCAL_SHARD = "local"
+BATCH = 200  # reports stored at a time  # the archive shard of pages given on the command line
 
 
 def expand_inputs(inputs: list[str]) -> list[str]:
@@ -46,7 +47,7 @@ def parse_paths_to_store(inputs: list[str], out: str, args) -> int:
         archive = Archive(Path(archive_root(out, getattr(args, "archive", None))) / LOCAL_SHARD)
     except ValueError as exc:
         raise InputError(str(exc)) from None
-    parsed, failed = [], 0
+    parsed, failed, stored, written = [], 0, 0, 0
     try:
         for item in expand_inputs(inputs):
             try:
@@ -57,6 +58,10 @@ def parse_paths_to_store(inputs: list[str], out: str, args) -> int:
                 headers = {"content-type": ctype or "", OPTIONS_HEADER: json.dumps(_options(args), ensure_ascii=False)}
                 archive.record(Response(url, url, "ok", 200, headers, data, fetched_at), LOCAL_SHARD, "report")
                 parsed.append(p)
+                if len(parsed) >= BATCH:  # bounded batches: memory does not grow with the inputs
+                    written += _store(out, parsed)
+                    stored += len(parsed)
+                    parsed = []
             except (InputError, NotAReportError, UnstorableReport, ValueError) as exc:
                 failed += 1
                 msg = str(exc) if str(exc).startswith(item) else f"{item}: {exc}"
@@ -64,9 +69,14 @@ def parse_paths_to_store(inputs: list[str], out: str, args) -> int:
     finally:
         archive.close()
     if parsed:
-        stats = write_reports(out, parsed)
-        written = sum(s["written"] for s in stats.values())
-        print(f"stored {len(parsed)} report(s) in {out} ({written} partition file(s) written), {failed} failed")
+        written += _store(out, parsed)
+        stored += len(parsed)
+    if stored:
+        print(f"stored {stored} report(s) in {out} ({written} partition file(s) written), {failed} failed")
     else:
         print(f"nothing stored in {out}: {failed} input(s) failed", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _store(out: str, parsed: list) -> int:
+    return sum(s["written"] for s in write_reports(out, parsed).values())

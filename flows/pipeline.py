@@ -206,6 +206,22 @@ def stored_reports(out: str | Path) -> dict[str, str]:
     return dict(zip(df["report_id"], df["content_sha256"], strict=True))
 
 
+def stored_shas_by_portal(out: str | Path, known: dict[str, str]) -> dict[str, set[str]]:
+    """{portal_id: content hashes of the stored reports that portal's fetches produced}, from the fetch log."""
+    from nianbao.store.read import dataset
+
+    try:
+        log = dataset(out, "fetch_log").to_table(columns=["portal_id", "report_id"]).to_pylist()
+    except Exception:  # no fetch log yet
+        return {}
+    out_map: dict[str, set[str]] = {}
+    for row in log:
+        sha = known.get(row["report_id"]) if row["report_id"] else None
+        if sha:
+            out_map.setdefault(row["portal_id"], set()).add(sha)
+    return out_map
+
+
 def store_outcomes(out: str | Path, outcomes: list[PortalOutcome], portals: dict[str, Portal],
                    started: float, known: dict[str, str]) -> RunSummary:
     """Upsert every parsed report and the fetch log; the store is the only writer of Parquet.

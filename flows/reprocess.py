@@ -33,6 +33,7 @@ from nianbao.store.schemas import REPORT_DATASETS
 from nianbao.transforms.report import PARSER_VERSION, parse_report
 
 SCRATCH = ".reprocess"
+BATCH = 200  # reports parsed and written at a time: reprocess memory does not grow with the archive
 OPTIONS_HEADER = "x-nianbao-options"  # parse options (--publisher/--adcode/--year) archived with a file's bytes
 
 
@@ -51,14 +52,35 @@ def reprocess(out: str, registry: str | Path | None = None, parser_version: str 
         return {"reports": 0, "kept": 0, "failed": 0, "skipped": True, "parser_version": parser_version}
     shards = archive_shards(out, archive, allow_empty)
     defaults = {p.id: p for p in load_registry(registry)} if registry else {}
-    parsed, failed = [], 0
-    for shard in shards:
-        failed += _parse_shard(Archive(shard), defaults, parsed)
-    rebuilt_shas = {p.report["content_sha256"] for p in parsed}
-    rebuilt_ids = {p.report["report_id"] for p in parsed}
+    store = storage(out)
+    scratch = f"{out.rstrip('/')}/{SCRATCH}"
+    store.delete_dir(SCRATCH)
+    batch: list = []
+    rebuilt_shas: set[str] = set()
+    rebuilt_ids: set[str] = set()
+    failed = 0
+    try:
+        for shard in shards:  # parsed reports are written in bounded batches: memory stays flat
+            for parsed in _parse_shard(Archive(shard), defaults):
+                if parsed is None:
+                    failed += 1
+                    continue
+                batch.append(parsed)
+                rebuilt_shas.add(parsed.report["content_sha256"])
+                rebuilt_ids.add(parsed.report["report_id"])
+                if len(batch) >= BATCH:
+                    write_reports(scratch, batch)
+                    batch = []
+        if batch:
+            write_reports(scratch, batch)
+    except BaseException:
+        store.delete_dir(SCRATCH)
+        raise
     kept = sorted({rid for rid, sha in stored.items() if sha not in rebuilt_shas and rid not in rebuilt_ids})
-    if parsed:
-        _rebuild(out, parsed, kept, len(rebuilt_ids) + len(kept))
+    if rebuilt_ids:
+        _rebuild(out, kept, len(rebuilt_ids) + len(kept))
+    else:
+        store.delete_dir(SCRATCH)
     return {"reports": len(rebuilt_ids), "kept": len(kept), "failed": failed, "skipped": False,
             "parser_version": PARSER_VERSION}
 
@@ -81,9 +103,8 @@ def archive_shards(out: str, archive: str | Path | None = None, allow_empty: boo
     return shards
 
 
-def _parse_shard(archive: Archive, defaults: dict, parsed: list) -> int:
-    """Parse a shard's reports into ``parsed``; returns how many could not be read."""
-    failed = 0
+def _parse_shard(archive: Archive, defaults: dict):
+    """Each archived report of a shard, parsed (None for one that cannot be read now)."""
     try:
         for doc in archive.documents("report"):
             if doc.final_url != doc.url:  # a redirecting URL: the report is parsed at its final URL
@@ -97,20 +118,19 @@ def _parse_shard(archive: Archive, defaults: dict, parsed: list) -> int:
                 else:  # as the crawl read it: the page, or the file it only links to
                     p = parse_fetched(_fetched(archive, doc), portal)
             except NotAReportError:
-                failed += 1
+                yield None
                 continue
             except Exception:  # a parser bug on one page: that report is kept as stored, the rest go on
-                failed += 1
+                yield None
                 continue
             try:
                 partition_of(p.report)
             except UnstorableReport:
-                failed += 1
+                yield None
                 continue
-            parsed.append(p)
+            yield p
     finally:
         archive.close()
-    return failed
 
 
 def _fetched(archive: Archive, doc) -> FetchedReport:
@@ -128,13 +148,11 @@ def _fetched(archive: Archive, doc) -> FetchedReport:
     return FetchedReport(doc.url, "", body, doc.content_type, doc.first_fetched_at, doc.sha256, attachments)
 
 
-def _rebuild(out: str, parsed: list, kept: list[str], expected_reports: int) -> None:
-    """Write the new datasets (rebuilt plus kept rows) to scratch, verify them, then swap them in."""
+def _rebuild(out: str, kept: list[str], expected_reports: int) -> None:
+    """Add the kept rows to the rebuilt datasets in scratch, verify them, then swap them in."""
     store = storage(out)
     scratch = f"{out.rstrip('/')}/{SCRATCH}"
-    store.delete_dir(SCRATCH)
     try:
-        write_reports(scratch, parsed)
         if kept:
             _copy_reports(out, scratch, kept)
         problems = verify(scratch)
