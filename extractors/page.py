@@ -22,6 +22,10 @@ class NotAReportError(ValueError):
     """The input is readable but holds no annual report."""
 
 
+class UnsupportedFormat(NotAReportError):
+    """A report in a form this version cannot read (a scan, an image, an old .doc): typed apart in the crawl."""
+
+
 @dataclass
 class Block:
     text: str = ""

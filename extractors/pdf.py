@@ -22,7 +22,7 @@ import re
 from collections import Counter
 from statistics import median
 
-from nianbao.extractors.page import Block, NotAReportError, Page
+from nianbao.extractors.page import Block, NotAReportError, Page, UnsupportedFormat
 from nianbao.extractors.tables import Grid, cell_text, rectangular
 
 MAX_PAGES = 60
@@ -61,10 +61,10 @@ def parse_pdf(data: bytes, max_pages: int = MAX_PAGES) -> Page:
             cause = exc.args[0] if exc.args and isinstance(exc.args[0], Exception) else exc
             raise NotAReportError(f"not a readable PDF ({type(cause).__name__})") from None
     if not any(lines or grids for lines, grids in pages):
-        raise NotAReportError("a scanned PDF (no text layer); OCR is not available in this install")
+        raise UnsupportedFormat("a scanned PDF (no text layer); OCR is not available in this install")
     text = "".join(ln["text"] for lines, _ in pages for ln in lines)
     if text.count("(cid:") * 8 > len(text) * 0.3:
-        raise NotAReportError("the PDF's fonts map no characters to Unicode (text reads as (cid:…)); it needs OCR")
+        raise UnsupportedFormat("the PDF's fonts map no characters to Unicode (text reads as (cid:…)); it needs OCR")
     return _assemble(pages)
 
 

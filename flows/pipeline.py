@@ -20,7 +20,7 @@ import pyarrow as pa
 from nianbao.extractors.archive import Archive
 from nianbao.extractors.crawler import CrawlResult, FetchedReport, Portal, crawl_portal
 from nianbao.extractors.http import PoliteSession
-from nianbao.extractors.page import NotAReportError
+from nianbao.extractors.page import NotAReportError, UnsupportedFormat
 from nianbao.store.from_reports import UnstorableReport, partition_of, write_reports
 from nianbao.store.fs import is_uri
 from nianbao.store.keys import check_portal_id
@@ -135,7 +135,7 @@ def process_portal(portal: Portal, archive_dir: str | Path, since: int | None = 
                 except UnstorableReport as exc:
                     raise NotAReportError(str(exc)) from None
             except NotAReportError as exc:
-                _mark(row, "not_a_report", str(exc))
+                _mark(row, "unsupported_format" if isinstance(exc, UnsupportedFormat) else "not_a_report", str(exc))
                 continue
             except Exception as exc:  # a parser bug must not lose the portal's other reports
                 _mark(row, "parse_error", f"{type(exc).__name__}: {exc}")

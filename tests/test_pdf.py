@@ -107,3 +107,16 @@ def test_a_truncated_pdf_and_the_page_limit_option(tmp_path):
     r = subprocess.run([sys.executable, "-m", "nianbao", "parse", str(whole), "--json"], capture_output=True,
                        text=True, timeout=120)
     assert r.returncode == 0, r.stderr
+
+
+@pytest.mark.parametrize("head,needle", [
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "convert it to .docx"),
+    (b"\xff\xd8\xff\xe0\x00\x10JFIF" + b"\x00" * 600, "JPEG image"),
+    (b"\x89PNG\r\n\x1a\n" + b"\x00" * 600, "PNG image"),
+])
+def test_old_word_files_and_images_are_typed_one_line_refusals(tmp_path, head, needle):
+    path = tmp_path / "report.bin"
+    path.write_bytes(head)
+    r = subprocess.run([sys.executable, "-m", "nianbao", "parse", str(path), "--json"], capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 2 and needle in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr

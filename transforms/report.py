@@ -13,7 +13,15 @@ from datetime import UTC, datetime
 
 from nianbao.extractors.decode import DecodeError, decode_with_notes
 from nianbao.extractors.docx import is_docx, parse_docx
-from nianbao.extractors.page import Block, NotAReportError, Page, looks_like_html, parse_html, parse_text
+from nianbao.extractors.page import (
+    Block,
+    NotAReportError,
+    Page,
+    UnsupportedFormat,
+    looks_like_html,
+    parse_html,
+    parse_text,
+)
 from nianbao.extractors.pdf import MAX_PAGES as PDF_MAX_PAGES
 from nianbao.extractors.pdf import is_pdf, parse_pdf
 from nianbao.transforms import metadata
@@ -76,6 +84,9 @@ def parse_report(data: bytes, source_url: str = "", fetched_at: datetime | None 
     if len(data) > MAX_BYTES:
         raise NotAReportError(f"input is {len(data)} bytes, more than the {MAX_BYTES} a report page can be")
     decode_notes: list[str] = []
+    refused = unsupported_format(data)
+    if refused:
+        raise UnsupportedFormat(refused)
     if is_pdf(data):
         page, kind = parse_pdf(data, max_pages or PDF_MAX_PAGES), "pdf"
     elif is_docx(data):
@@ -166,6 +177,22 @@ def parse_report(data: bytes, source_url: str = "", fetched_at: datetime | None 
 
 
 FIRST_NATIONAL_FORMAT_YEAR = 2019  # the 2019 format's first reports cover 2019
+
+
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_IMAGES = {b"\xff\xd8\xff": "JPEG", b"\x89PNG\r\n\x1a\n": "PNG", b"GIF8": "GIF", b"BM": "BMP", b"II*\x00": "TIFF",
+           b"MM\x00*": "TIFF"}
+
+
+def unsupported_format(data: bytes) -> str | None:
+    """One line naming a file type this version does not read (and what would), or None."""
+    if data.startswith(_OLE2):
+        return ("an old Word .doc or .wps file (OLE2), not read by this version: convert it to .docx "
+                "(soffice --headless --convert-to docx FILE) and parse that")
+    kind = next((name for magic, name in _IMAGES.items() if data.startswith(magic)), None)
+    if kind:
+        return f"a {kind} image: reading scans needs OCR, which is not in this version"
+    return None
 
 
 def _era(active: list[dict], apps: list[dict], reviews: list[dict], year: int | None) -> str:
