@@ -185,7 +185,7 @@ def _print_summary(summary, out: str, archive: str) -> None:
     print("\n".join(summary.lines()))
     print(f"\nstore: {out}  (raw responses: {archive})")
     print("load it:")
-    print(f'  import pandas as pd; apps = pd.read_parquet("{out}/applications")')
+    print(f'  import nianbao; apps = nianbao.load("{out}", "applications", labels=True)')
     print(f'  nianbao sql "SELECT year, count(*) FROM reports GROUP BY year" --root {out}')
 
 
