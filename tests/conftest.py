@@ -21,11 +21,9 @@ def gold_cases():
 
 def options_from_args(args: list[str]) -> dict:
     """Gold files give CLI args (--publisher X --adcode Y); turn them into parse_report keywords."""
-    out = {}
-    for flag, value in zip(args[::2], args[1::2], strict=False):
-        key = flag.lstrip("-")
-        out[key] = int(value) if key == "year" else value
-    return out
+    from benchmarks.gold_score import options
+
+    return options(args)
 
 
 @pytest.fixture
