@@ -249,9 +249,12 @@ def _find_container(doc):
         if best >= 2:
             stats_tables = _report_tables(body)
             cands = [el for el, v in counts.items() if len(v) == best]
+            if len(cands) <= 64:  # the usual page: a chain of nested candidates, the deepest asked first
+                cands.sort(key=lambda el: -_depth(el))
+                return next((el for el in cands if len(el.xpath(".//table")) >= stats_tables), cands[-1])
+            # many nested candidates (pages pasted together): number the tree once, count tables by bisection
             order, ends, tables = _preorder(doc)
             cands.sort(key=lambda el: -order.get(el, -1))  # deepest (latest in document order among nested) first
-            # The deepest candidate that still holds the page's statistics tables.
             for el in cands:
                 start = order.get(el)
                 if start is not None and bisect.bisect_right(tables, ends[start]) - bisect.bisect_left(tables, start) \
@@ -277,6 +280,10 @@ def _report_tables(body) -> int:
         if any(k in txt for k in ("第二十条", "自然人", "行政复议", "指标名称", "信息内容")) and not t.xpath(".//table"):
             n += 1
     return n
+
+
+def _depth(el) -> int:
+    return sum(1 for _ in el.iterancestors())
 
 
 def _preorder(root) -> tuple[dict, list[int], list[int]]:

@@ -222,6 +222,7 @@ def _listed(sentence: str) -> list[tuple[str, float]]:
     return out
 
 
+_HAS_FIGURE = re.compile(NUM + r"(?:余|多)?(?:[件条个宗次份项篇起元]|人次)")
 _MAY_STATE = re.compile(r"(?:公开|申请|复议|诉讼|咨询|费)")
 
 
@@ -241,7 +242,7 @@ def read_narrative(body: str, year: int | None) -> list[dict]:
         if "分别" in sentence:
             for code, value in _listed(sentence):
                 out.setdefault(code, _metric(code, "", sentence.strip(), value, "narrative"))
-        for ph in PHRASES:
+        for ph in PHRASES if _HAS_FIGURE.search(sentence) else ():  # no counted figure: only zero statements
             if ph.metric in out or not any(h in sentence for h in ph.hints):
                 continue
             if ph.needs and not ph.needs.search(sentence):

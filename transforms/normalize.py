@@ -26,6 +26,7 @@ def _traditional_chars() -> frozenset[str]:
 
 
 _TRADITIONAL = _traditional_chars()
+_ANY_TRADITIONAL = re.compile("[" + re.escape("".join(sorted(_TRADITIONAL))) + "]")  # a C scan, not a set walk
 # The only t2s phrases made of characters outside TSCharacters (沈船 → 沉船): applied directly.
 _PHRASES_WITHOUT_TRADITIONAL = {"沈船": "沉船", "沈默": "沉默"}
 _INVISIBLE = re.compile(r"[\s\u200b-\u200f\u2060\ufeff\u00ad]+")
@@ -36,7 +37,7 @@ _ORDINAL = re.compile(
 
 
 def to_simplified(text: str) -> str:
-    if _TRADITIONAL.isdisjoint(text):
+    if not _ANY_TRADITIONAL.search(text):
         if "沈" in text:
             for trad, simp in _PHRASES_WITHOUT_TRADITIONAL.items():
                 text = text.replace(trad, simp)
@@ -69,11 +70,14 @@ _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü"
 # 規(guī)章: a syllable in brackets right after a CJK character. With a tone mark it is pinyin for sure;
 # without one (de, men) only on a page that already has many toned ones.
 _PINYIN_TONED = re.compile(rf"(?<=[\u4e00-\u9fff])[(（][a-z{_TONED}]*[{_TONED}][a-z{_TONED}]*[)）]")
+_ANY_TONED = re.compile(f"[{_TONED}]")
 _PINYIN_PLAIN = re.compile(r"(?<=[\u4e00-\u9fff])[(（][a-z]{1,6}[)）]")
 
 
 def strip_pinyin(text: str) -> tuple[str, int]:
     """(text without inserted pinyin, how many were removed); a page needs at least 5 to count as spammed."""
+    if not _ANY_TONED.search(text):  # most pages: no tone mark at all, so no lookbehind scan
+        return text, 0
     toned = len(_PINYIN_TONED.findall(text))
     if toned < 5:
         return text, 0
