@@ -340,3 +340,56 @@ def test_one_cell_per_line_dumps(form, year, seed):
     assert_same(app, rep.applications)
     assert_same(rev, rep.reviews)
     assert p.report["year"] == year and p.report["era"] == ("2021" if year >= 2021 else "2019")
+
+
+# Every pair of damage kinds, and random triples, each on a random year and seed: forms combine on real pages.
+# A text form (pipe dump, PDF text, one cell per line) flattens the page; label damage is applied after it.
+FORMS = ["pipe", "pdf_text", "cell_lines"]
+KINDS = [("structure", k) for k in DAMAGE] + [("text", k) for k in TEXT_DAMAGE] + [("form", f) for f in FORMS]
+LABEL_DAMAGE = {"traditional_mirror", "typo_in_label", "labels_without_ordinals", "truncated_header"}
+
+
+def _combined(rep: Report, combo, rng) -> str:
+    from nianbao.sample_portal.pages import render_cell_lines, render_pdf_text, render_pipe
+
+    kw = {k: v for kind, name in combo if kind == "structure" for k, v in DAMAGE[name].items()}
+    form = next((name for kind, name in combo if kind == "form"), None)
+    if form is None:
+        page = render(rep, **kw)
+        for kind, name in combo:
+            if kind == "text":
+                page = TEXT_DAMAGE[name](page)
+        return page
+    page = {"pipe": render_pipe, "pdf_text": render_pdf_text}.get(form, lambda r: render_cell_lines(
+        r, rng.choice(["pipes", "blank_lines", "lone_pipes"])))(rep)
+    for kind, name in combo:
+        if kind == "text" and name in LABEL_DAMAGE:
+            page = TEXT_DAMAGE[name](page)
+    return page
+
+
+def _combos(n_triples: int, seed: int):
+    import itertools
+    import random
+
+    rng = random.Random(seed)
+    pairs = list(itertools.combinations(KINDS, 2))
+    triples = [tuple(rng.sample(KINDS, 3)) for _ in range(n_triples)]
+    return [c for c in pairs + triples if sum(1 for kind, _ in c if kind == "form") <= 1]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_damage_kinds_combined(seed):
+    import random
+
+    rng = random.Random(seed)
+    bad = []
+    for combo in _combos(40, seed):
+        year = rng.choice([2019, 2020, 2021, 2022, 2023, 2024])
+        rep = Report(year, seed=rng.randint(1, 10**6)).fill()
+        p, act, app, rev = parsed_values(_combined(rep, combo, rng))
+        for got, want in ((act, rep.active), (app, rep.applications), (rev, rep.reviews)):
+            if set(got) != set(want) or any(not math.isclose(got[k], v, abs_tol=1e-6) for k, v in want.items()):
+                bad.append(([name for _, name in combo], year, rep.seed))
+                break
+    assert bad == []

@@ -36,6 +36,16 @@ _ORDINAL = re.compile(
 )
 
 
+def traditional_count(text: str, enough: int = 10) -> int:
+    """How many Traditional characters the text holds (counting stops at ``enough``)."""
+    n = 0
+    for _ in _ANY_TRADITIONAL.finditer(text):
+        n += 1
+        if n >= enough:
+            break
+    return n
+
+
 def to_simplified(text: str) -> str:
     if not _ANY_TRADITIONAL.search(text):
         if "沈" in text:

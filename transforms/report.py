@@ -31,7 +31,7 @@ from nianbao.transforms.applications import read_applications
 from nianbao.transforms.checks import run_checks
 from nianbao.transforms.derived import derive_application_totals, derive_review_totals
 from nianbao.transforms.legacy import read_legacy
-from nianbao.transforms.normalize import norm, strip_pinyin
+from nianbao.transforms.normalize import norm, strip_pinyin, to_simplified, traditional_count
 from nianbao.transforms.regions import lookup, parents, region_in_name, regions_mentioned
 from nianbao.transforms.reviews import read_reviews
 from nianbao.transforms.rows import rows_by_section
@@ -99,6 +99,9 @@ def parse_report(data: bytes, source_url: str = "", fetched_at: datetime | None 
         text, n_pinyin = strip_pinyin(text)
         if n_pinyin:
             decode_notes.append(f"pinyin inserted after {n_pinyin} characters (a spam mirror); removed")
+        if traditional_count(text) >= 10:  # a mirror in Traditional characters: converted once, read as usual
+            text = to_simplified(text)
+            decode_notes.append("the page is in Traditional characters; read converted to Simplified")
         kind = "html" if looks_like_html(text) else "text"
         page = parse_html(text) if kind == "html" else parse_text(text)
     warnings: list[str] = list(decode_notes)
