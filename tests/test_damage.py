@@ -393,3 +393,45 @@ def test_damage_kinds_combined(seed):
                 bad.append(([name for _, name in combo], year, rep.seed))
                 break
     assert bad == []
+
+
+def test_ocr_misreadings_match_the_one_label_they_are_close_to():
+    rep = Report(2021, seed=4).fill()
+    page = render(rep).replace("予以公开", "予以公升").replace("不予处理", "不予处埋").replace("自然人", "自然入")
+    p, act, app, rev = parsed_values(page)
+    assert_same(app, rep.applications)
+    from nianbao.transforms.vocabulary import match
+    assert match("法律服务机枸", "applications", "applicant") == "legal_service_org"
+    assert match("其他", "applications", "applicant") is None  # too short to be a misreading of anything
+
+
+def test_a_note_mentioning_last_year_is_not_a_caption_of_last_years_table():
+    rep = Report(2022, seed=14).fill()
+    head = "<p>四、政府信息公开行政复议、行政诉讼情况</p>"
+    page = render(rep).replace(head, head + "<p>（注：本表数据含上年度结转案件。）</p>")
+    p, act, app, rev = parsed_values(page)
+    assert_same(rev, rep.reviews)
+
+
+def test_page_footers_inside_dumped_tables():
+    from nianbao.sample_portal.pages import render_cell_lines
+    rep = Report(2023, seed=15).fill()
+    for form in ("pipes", "blank_lines", "lone_pipes"):
+        lines = render_cell_lines(rep, form).split("\n")
+        at = len(lines) // 2
+        lines[at:at] = ["— 4 —", "Page8-张掖市人民政府"]
+        p, act, app, rev = parsed_values("\n".join(lines))
+        assert_same(app, rep.applications)
+
+
+@pytest.mark.parametrize("title", ["金堂县人民政府-张掖市人民政府2021年政府信息公开工作年度报告",
+                                   "张掖市人民政府2021年政府信息公开工作年度报告_张掖市人民政府门户网站",
+                                   "张掖市人民政府2021年政府信息公开工作年度报告 | 政务公开",
+                                   "张掖市人民政府政府信息公开工作年度报告（2021年度）"])
+def test_titles_joined_to_site_names(title):
+    rep = Report(2021, seed=4).fill()
+    old = "张掖市人民政府2021年政府信息公开工作年度报告"
+    page = render(rep).replace(f"<title>{old}_门户网站</title>", f"<title>{title}</title>").replace(
+        f'content="{old}"', f'content="{title}"')
+    p = parse_report(page.encode(), "file:///t.html")
+    assert (p.report["publisher"], p.report["year"]) == ("张掖市人民政府", 2021)

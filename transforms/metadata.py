@@ -103,6 +103,11 @@ def publisher_candidates(title: str, meta: dict[str, str], body: str, chrome: st
     out: list[tuple[str, str]] = []
     t = norm(title)
     t = _TITLE_WRAPPER.sub("", t)  # 【政务公开】, 关于印发《…》的通知 (norm() made 【】 into ())
+    # a site's name joined to the title: 金堂县人民政府-金堂县人民政府2019年…报告, …报告_门户网站, …报告|某局
+    parts = [s for s in re.split(r"\s*(?:[-_|｜]|——)\s*", t) if s]
+    titled = [s for s in parts if re.search(r"(?:20\d\d|二〇..)年", s) and re.search(r"报告|年报", s)]
+    if len(parts) > 1 and titled:
+        t = titled[0]
     for pattern in _TITLE_PATTERNS:
         m = pattern.match(t)
         if m and not re.search(r"报告|年度", m.group(1)):

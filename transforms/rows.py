@@ -125,8 +125,10 @@ def rows_by_section(blocks, year: int | None) -> tuple[dict[str, list[Row]], lis
 
 
 def _quotes_other_year(context: str, year: int) -> bool:
+    """Whether the text before a table captions it as another year's (附：2021年度…情况). A note that only
+    mentions last year (注：含上年度结转案件) or a long paragraph is not a caption."""
     t = norm(context)
-    if not t:
+    if not t or len(t) > 60 or re.match(r"^[(（]?(?:注|说明|备注)", t) or "结转" in t:
         return False
     years = {int(y) for y in re.findall(r"(20\d\d)年", t)}
     if str(year) + "年" in t:

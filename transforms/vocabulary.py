@@ -81,8 +81,13 @@ def _match(t: str, table: str, dimension: str, group: str | None, fuzzy: bool) -
         for k in c.keywords:
             if k and k in t and len(k) > best_len:
                 best, best_len = c.code, len(k)
-    if best or not fuzzy or len(t) < 4:
+    if best or not fuzzy or len(t) < 3:
         return best
+    one_off = {c.code for c in _allowed(table, dimension, group) for k in c.keywords if len(k) >= 3 and _one_off(k, t)}
+    if len(one_off) == 1:  # an OCR-style misreading (予以公升, 不予处埋, 自然入): one character, one label only
+        return one_off.pop()
+    if len(t) < 4:
+        return None
     scored = []
     for c in _allowed(table, dimension, group):
         full = c.keywords[0]
@@ -92,6 +97,16 @@ def _match(t: str, table: str, dimension: str, group: str | None, fuzzy: bool) -
         if ratio >= TYPO_RATIO:
             scored.append((ratio, c.code))
     return max(scored)[1] if scored else None
+
+
+def _one_off(keyword: str, text: str) -> bool:
+    """``text`` holds ``keyword`` with exactly one character misread."""
+    n = len(keyword)
+    for i in range(len(text) - n + 1):
+        window = text[i:i + n]
+        if sum(a != b for a, b in zip(window, keyword, strict=True)) == 1:
+            return True
+    return False
 
 
 def find_all(text: str, table: str, dimension: str, group: str | None = None) -> list[str]:
