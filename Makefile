@@ -23,6 +23,7 @@ lint: venv
 bench: venv
 	$(BIN)/python -m benchmarks.parse_bench
 	$(BIN)/python -m benchmarks.scaling_bench
+	$(BIN)/python -m benchmarks.cold_parse
 	$(BIN)/python -m benchmarks.store_bench
 	$(BIN)/python -m benchmarks.flow_bench
 

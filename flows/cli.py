@@ -382,12 +382,6 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command in ("crawl", "backfill", "reprocess", "serve"):
         _stop_on_signals()
-    import pyarrow as pa
-
-    from nianbao.flows.reprocess import ReprocessError
-    from nianbao.store.keys import InvalidKey
-    from nianbao.store.parquet_store import StoreError
-
     try:
         return args.func(args)
     except KeyboardInterrupt as exc:
@@ -395,14 +389,25 @@ def main(argv: list[str] | None = None) -> int:
         print(f"nianbao {args.command}: stopped by {name}; everything stored so far is kept, and the next run "
               "resumes from it", file=sys.stderr)
         return 143 if name == "SIGTERM" else 130
-    except (StoreError, InvalidKey, ReprocessError, InputError, OSError) as exc:
-        print(f"nianbao {args.command}: {exc}", file=sys.stderr)
+    except Exception as exc:
+        line = _user_error(exc, args)
+        if line is None:
+            raise
+        print(f"nianbao {args.command}: {line}", file=sys.stderr)
         return 2
-    except pa.ArrowException as exc:
+
+
+def _user_error(exc: Exception, args) -> str | None:
+    """The one line for an error a user can act on, or None for a bug. Checked by class name so that
+    `nianbao parse` never imports the store (pyarrow, pandas) just to be ready for its errors."""
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    if names & {"StoreError", "InvalidKey", "ReprocessError", "InputError", "OSError"}:
+        return str(exc)
+    if "ArrowException" in names:
         root = getattr(args, "out", None) or getattr(args, "root", None)
-        print(f"nianbao {args.command}: {root}: a stored Parquet file is unreadable ({str(exc).splitlines()[0][:160]});"
-              f" run `nianbao store verify --root {root}` to find it", file=sys.stderr)
-        return 2
+        return (f"{root}: a stored Parquet file is unreadable ({str(exc).splitlines()[0][:160]}); "
+                f"run `nianbao store verify --root {root}` to find it")
+    return None
 
 
 if __name__ == "__main__":

@@ -26,7 +26,6 @@ def _traditional_chars() -> frozenset[str]:
 
 
 _TRADITIONAL = _traditional_chars()
-_ANY_TRADITIONAL = re.compile("[" + re.escape("".join(sorted(_TRADITIONAL))) + "]")  # a C scan, not a set walk
 # The only t2s phrases made of characters outside TSCharacters (沈船 → 沉船): applied directly.
 _PHRASES_WITHOUT_TRADITIONAL = {"沈船": "沉船", "沈默": "沉默"}
 _INVISIBLE = re.compile(r"[\s\u200b-\u200f\u2060\ufeff\u00ad]+")
@@ -36,18 +35,16 @@ _ORDINAL = re.compile(
 )
 
 
-def traditional_count(text: str, enough: int = 10) -> int:
-    """How many Traditional characters the text holds (counting stops at ``enough``)."""
-    n = 0
-    for _ in _ANY_TRADITIONAL.finditer(text):
-        n += 1
-        if n >= enough:
-            break
-    return n
+SAMPLE = 30000  # characters looked at to tell a page's script: a mirror is Traditional (or spammed) throughout
+
+
+def traditional_count(text: str) -> int:
+    """How many distinct Traditional characters the start of the text holds (a C-level set intersection)."""
+    return len(_TRADITIONAL.intersection(text[:SAMPLE]))
 
 
 def to_simplified(text: str) -> str:
-    if not _ANY_TRADITIONAL.search(text):
+    if _TRADITIONAL.isdisjoint(text):  # a C-level scan that stops at the first Traditional character
         if "沈" in text:
             for trad, simp in _PHRASES_WITHOUT_TRADITIONAL.items():
                 text = text.replace(trad, simp)
@@ -80,13 +77,13 @@ _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü"
 # 規(guī)章: a syllable in brackets right after a CJK character. With a tone mark it is pinyin for sure;
 # without one (de, men) only on a page that already has many toned ones.
 _PINYIN_TONED = re.compile(rf"(?<=[\u4e00-\u9fff])[(（][a-z{_TONED}]*[{_TONED}][a-z{_TONED}]*[)）]")
-_ANY_TONED = re.compile(f"[{_TONED}]")
+_TONED_CHARS = frozenset(_TONED)
 _PINYIN_PLAIN = re.compile(r"(?<=[\u4e00-\u9fff])[(（][a-z]{1,6}[)）]")
 
 
 def strip_pinyin(text: str) -> tuple[str, int]:
     """(text without inserted pinyin, how many were removed); a page needs at least 5 to count as spammed."""
-    if not _ANY_TONED.search(text):  # most pages: no tone mark at all, so no lookbehind scan
+    if _TONED_CHARS.isdisjoint(text[:SAMPLE]):  # a spammed mirror shows it early; most pages have no tone mark
         return text, 0
     toned = len(_PINYIN_TONED.findall(text))
     if toned < 5:

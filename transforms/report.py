@@ -320,3 +320,15 @@ def _signal_warnings(body: str, region, warnings: list[str]) -> None:
     first = region.name[0]
     if prefixes and not any(p.startswith(first) for p in prefixes):
         warnings.append(f"document prefixes {sorted(prefixes)[:3]} do not match {region.name}")
+
+
+def _load_reference_data() -> None:
+    """Region names and label maps are read once, when the parser is imported, not on a crawl's first page."""
+    from nianbao.transforms.regions import region_in_name
+    from nianbao.transforms.vocabulary import label_maps
+
+    label_maps()
+    region_in_name("张掖市")
+
+
+_load_reference_data()
