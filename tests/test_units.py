@@ -265,3 +265,17 @@ def test_the_simplified_fast_path_agrees_with_opencc():
     for _ in range(2000):
         s = "".join(rng.choice(pool) for _ in range(rng.randint(1, 12)))
         assert to_simplified(s) == t2s.convert(s), s
+
+
+def test_the_row_identity_chooses_between_two_readings_of_a_row():
+    """Word's merged '0' over two applicant columns and a ghost cell: both readings have seven values; the one
+    whose applicants add up to 总计 is kept, and the warning says which."""
+    from nianbao.transforms.applications import APPLICANTS, _fit
+    from nianbao.transforms.rows import Row
+
+    row = Row(logical=["（一）予以公开", "5", "2", "0", "0", "0", "7", ""],
+              expanded=["（一）予以公开", "5", "2", "0", "0", "0", "0", "7"], origin=[0, 1, 2, 3, 3, 4, 5, 6], grid_no=1)
+    warnings: list[str] = []
+    values = _fit(row, row.split()[1], list(APPLICANTS), warnings, "granted")
+    assert values == ["5", "2", "0", "0", "0", "0", "7"]
+    assert warnings and "add up" in warnings[0]

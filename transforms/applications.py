@@ -61,7 +61,7 @@ def read_applications(rows: list[Row]) -> tuple[list[dict], list[str]]:
             # A second table with the same rows: pages quote last year's table before this year's.
             warnings.append(f"三: row {outcome} printed twice; the later one is kept")
             cells = {k: c for k, c in cells.items() if k[0] != outcome}
-        values = _fit(row, values, len(order), warnings, outcome)
+        values = _fit(row, values, order, warnings, outcome)
         for applicant, raw in zip(order, values, strict=False):
             v = parse_value(raw)
             if not v.ok:
@@ -104,12 +104,29 @@ def applicant_order(header_cells: list[str]) -> list[str]:
     return list(APPLICANTS)
 
 
-def _fit(row: Row, values: list[str], n: int, warnings: list[str], outcome: str) -> list[str]:
+def _fit(row: Row, values: list[str], order: list[str], warnings: list[str], outcome: str) -> list[str]:
+    """The row's values for the applicant columns. Two readings are possible when Word's merged cells
+    disagree with the grid (the row's own cells, or the grid's expanded cells): when both fit, the one whose
+    applicant cells add up to its 总计 is kept, and the warning says so."""
+    n = len(order)
     out = trim_blanks(values, n)
+    expanded = trim_blanks(row.expanded_values(), n)
+    if len(out) == n and len(expanded) == n and out != expanded:
+        if not _row_adds_up(out, order) and _row_adds_up(expanded, order):
+            warnings.append(f"三: {outcome} read from the grid's expanded cells: there its applicants add up to 总计")
+            return expanded
+        return out
     if len(out) == n:
         return out
-    expanded = trim_blanks(row.expanded_values(), n)
     if len(expanded) == n:
         return expanded
     warnings.append(f"三: {outcome} has {len(out)} values for {n} applicant columns; read in order")
     return out[:n]
+
+
+def _row_adds_up(values: list[str], order: list[str]) -> bool:
+    """The row identity: the six applicant cells add up to the 总计 cell."""
+    parsed = {a: parse_value(v).value for a, v in zip(order, values, strict=True)}
+    if parsed.get("total") is None or any(parsed.get(a) is None for a in order if a != "total"):
+        return False
+    return abs(sum(v for a, v in parsed.items() if a != "total") - parsed["total"]) < 1e-6
