@@ -12,7 +12,7 @@ import csv
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from nianbao.extractors import discovery
 from nianbao.extractors.archive import Archive
@@ -128,7 +128,10 @@ class PortalCrawler:
             return Response(url, url, "deferred", detail=f"the portal's budget of {self.budget} requests for this run "
                                                          "is spent"), None, False
         self.fetches += 1
-        resp = self.session.fetch(url, etag=doc.etag if doc else None, last_modified=doc.last_modified if doc else None)
+        # a list endpoint the page's script calls with POST (Hanweb dataproxy): its parameters go as a form
+        form = dict(parse_qsl(urlsplit(url).query)) if url.endswith(discovery.POST_MARK) else None
+        resp = self.session.fetch(url, etag=doc.etag if doc else None, last_modified=doc.last_modified if doc else None,
+                                  form=form)
         sha = self.archive.record(resp, self.portal.id, kind)
         if resp.outcome == "not_modified" and doc:
             resp.headers.setdefault("content-type", doc.content_type or "")

@@ -230,6 +230,10 @@ def hanweb_records(text: str, base: str) -> list[Link]:
     return out
 
 
+POST_MARK = "#post"  # a page URL to request with POST, its query sent as a form (fragments never reach servers)
+_POSTS = re.compile(r"\b(?:ajaxType|type|method)\s*[:=]\s*['\"]post['\"]", re.I)
+
+
 def hanweb_pages(text: str, url: str) -> list[str]:
     """Later Hanweb pages: dataproxy.jsp with startrecord/endrecord, from totalrecord and perpage."""
     block = "".join(_hanweb_blocks(text))
@@ -245,12 +249,13 @@ def hanweb_pages(text: str, url: str) -> list[str]:
     proxy = urlsplit(urljoin(url, unescape(m_proxy.group(1))))
     params = dict(parse_qsl(proxy.query))
     shown = len(re.findall(r"<record>", block))
+    post = POST_MARK if _POSTS.search(text) else ""  # the jpage config says the proxy is called with POST
     pages = []
     for start in range(shown + 1, total + 1, per * 3):
         if len(pages) >= MAX_PAGES:  # totalrecord=10^9 must not build millions of URLs
             break
         q = dict(params, startrecord=str(start), endrecord=str(min(total, start + per * 3 - 1)), perpage=str(per))
-        pages.append(urlunsplit((proxy.scheme, proxy.netloc, proxy.path, urlencode(q), "")))
+        pages.append(urlunsplit((proxy.scheme, proxy.netloc, proxy.path, urlencode(q), "")) + post)
     return pages
 
 

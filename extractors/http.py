@@ -372,16 +372,18 @@ class PoliteSession:
         return robots is None or (robots is not UNREACHABLE and not isinstance(robots, Deferred)
                                   and robots.can_fetch(url, self.user_agent))
 
-    def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> Response:
-        """GET ``url`` politely; conditional when ``etag``/``last_modified`` are given."""
+    def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
+              form: dict | None = None) -> Response:
+        """GET ``url`` politely (POST ``form`` when given); conditional when ``etag``/``last_modified`` are given."""
         headers = {}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        return self._request(url, headers, check_robots=True)
+        return self._request(url, headers, check_robots=True, form=form)
 
-    def _request(self, url: str, headers: dict, check_robots: bool, limit: int | None = None) -> Response:
+    def _request(self, url: str, headers: dict, check_robots: bool, limit: int | None = None,
+                 form: dict | None = None) -> Response:
         """Follow redirects by hand so every hop passes the guard and robots.txt. ``limit``: read at most
         this many bytes and keep them (robots.txt), where a page over ``max_bytes`` is refused."""
         started = time.monotonic()
@@ -410,7 +412,7 @@ class PoliteSession:
             if check_robots and not self.allowed_by_robots(current):
                 return self._done(Response(current, url, "robots_disallowed", detail="disallowed by robots.txt"),
                                   started)
-            resp = self._with_retries(current, headers, limit)
+            resp = self._with_retries(current, headers, limit, form if hop == 0 else None)  # a redirect is a GET
             if resp.status in (301, 302, 303, 307, 308) and resp.headers.get("location"):
                 current = urljoin(current, resp.headers["location"])
                 continue
@@ -422,10 +424,10 @@ class PoliteSession:
         resp.elapsed_ms = int((time.monotonic() - started) * 1000)
         return resp
 
-    def _with_retries(self, url: str, headers: dict, limit: int | None = None) -> Response:
+    def _with_retries(self, url: str, headers: dict, limit: int | None = None, form: dict | None = None) -> Response:
         attempt = 0
         while True:
-            resp = self._once(url, headers, limit)
+            resp = self._once(url, headers, limit, form)
             retryable = resp.outcome in ("timeout", "error", "unreachable") or resp.status == 429 \
                 or resp.outcome == "http_5xx"
             if not retryable or attempt >= self.retries:
@@ -441,12 +443,13 @@ class PoliteSession:
             time.sleep(min(wait, MAX_WAIT))
             attempt += 1
 
-    def _once(self, url: str, headers: dict, limit: int | None = None) -> Response:
+    def _once(self, url: str, headers: dict, limit: int | None = None, form: dict | None = None) -> Response:
         netloc = urlsplit(url).netloc
         with self._gate(netloc):
             fetched_at = datetime.now(UTC)
             try:
-                r = self.session.get(url, headers=headers, timeout=self.timeout, stream=True, allow_redirects=False)
+                r = self.session.request("POST" if form is not None else "GET", url, data=form, headers=headers,
+                                         timeout=self.timeout, stream=True, allow_redirects=False)
             except (requests.ConnectTimeout, requests.ConnectionError) as exc:  # refused, DNS, no route
                 return Response(url, url, "unreachable", fetched_at=fetched_at,
                                 detail=redact(f"{type(exc).__name__}: {exc}")[:200])

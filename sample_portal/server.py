@@ -88,18 +88,30 @@ class SamplePortal:
                 pass
 
             def do_GET(self):  # noqa: N802 (http.server's name)
+                self._answer("GET")
+
+            def do_POST(self):  # noqa: N802: Hanweb's dataproxy.jsp is called with POST, its parameters a form
+                self._answer("POST")
+
+            def _answer(self, method: str):
                 arrived = time.monotonic()
-                status = portal._serve(self)
+                status = portal._serve(self, method)
                 with portal._lock:
-                    portal.log.append(LoggedRequest(arrived, "GET", self.path,
+                    portal.log.append(LoggedRequest(arrived, method, self.path,
                                                     {k.lower(): v for k, v in self.headers.items()}, status))
 
         return Handler
 
-    def _serve(self, h: BaseHTTPRequestHandler) -> int:
+    def _serve(self, h: BaseHTTPRequestHandler, method: str = "GET") -> int:
         parts = urlsplit(h.path)
         if parts.path == "/module/web/jpage/dataproxy.jsp":
-            return self._dataproxy(h, dict(parse_qsl(parts.query)))
+            if method != "POST":  # as Hanweb installs that answer only the POST their own pages send
+                return _send(h, 405, b"", "text/plain", {"Allow": "POST"})
+            length = int(h.headers.get("Content-Length") or 0)
+            form = dict(parse_qsl(h.rfile.read(length).decode("utf-8", "replace")))
+            return self._dataproxy(h, {**dict(parse_qsl(parts.query)), **form})
+        if method != "GET":
+            return _send(h, 405, b"", "text/plain", {"Allow": "GET"})
         res = self.site.get(h.path) or self.site.get(parts.path)
         if res is None:
             return _send(h, 404, b"<html><body>404 Not Found</body></html>", "text/html")

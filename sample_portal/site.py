@@ -127,7 +127,7 @@ def _add_listings(site: dict[str, Resource], portal: dict, style: str, entries: 
         xml = (f'<script type="text/xml"><datastore><nextgroup><![CDATA[<a href="{proxy}"></a>]]></nextgroup>'
                f"<recordset>{records}</recordset><totalrecord>{len(entries)}</totalrecord>"
                f"<perpage>{per}</perpage></datastore></script>"
-               f'<script>var dataproxy = "{proxy}";</script>')
+               f'<script>var dataproxy = "{proxy}"; var jpage = {{proxyUrl: dataproxy, ajaxType: "POST"}};</script>')
         site[portal["column"]] = Resource(_listing_html(name, [], xml).encode())
         site["hanweb-proxy:" + str(portal["columnid"])] = Resource(json.dumps(
             [list(e) for e in first + rest], ensure_ascii=False).encode(), "application/json", behaviour="dataproxy")

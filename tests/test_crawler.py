@@ -171,3 +171,8 @@ def test_an_unreachable_portal_is_a_recorded_failure():
         res = crawl_portal(bad, PoliteSession(delay=0.01), Archive(tmp))
         assert res.error and "http_4xx" in res.error
         assert [r["outcome"] for r in res.log if r["url"] == bad.entry_url] == ["http_4xx", "not_a_report"]
+
+
+def test_hanweb_dataproxy_is_called_with_post_as_its_config_says(crawled):
+    calls = [r for r in crawled["log1"] if "dataproxy.jsp" in r.path]
+    assert calls and all(r.method == "POST" and r.status == 200 for r in calls)
