@@ -18,12 +18,14 @@ from __future__ import annotations
 import ipaddress
 import os
 import random
+import re
 import socket
 import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -95,6 +97,40 @@ class _HostGate:
 
     def __exit__(self, *exc):
         self.slots.release()
+
+
+class _SharedHostGate(_HostGate):
+    """The same spacing across processes and machines: the host's next free start time lives in a file on a
+    disk every worker mounts (the archive's), claimed under an flock. Times are wall-clock (NTP-synced hosts)."""
+
+    def __init__(self, policy: HostPolicy, path: Path):
+        super().__init__(policy)
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+    def __enter__(self):
+        import fcntl
+
+        self.slots.acquire()
+        with self.lock, open(self.path, "a+") as fh:  # threads of this process take turns, then processes
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                fh.seek(0)
+                try:
+                    next_start = float(fh.read().strip() or 0)
+                except ValueError:
+                    next_start = 0.0
+                now = time.time()
+                start = max(now, next_start)
+                fh.seek(0)
+                fh.truncate()
+                fh.write(repr(start + self.policy.delay))
+                fh.flush()
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+        if start > now:
+            time.sleep(start - now)
+        return self
 
 
 def registrable_domain(host: str) -> str:
@@ -215,8 +251,9 @@ class HostRegistry:
     ``robots_ttl`` seconds (a run), then checked again (conditionally).
     """
 
-    def __init__(self, robots_ttl: float = 3600.0):
+    def __init__(self, robots_ttl: float = 3600.0, shared_dir: str | Path | None = None):
         self.robots_ttl = robots_ttl
+        self.shared_dir = Path(shared_dir) if shared_dir else None  # gates shared with other processes
         self._lock = threading.Lock()
         self._gates: dict[str, _HostGate] = {}
         self._robots: dict[str, tuple[float, object]] = {}
@@ -226,7 +263,8 @@ class HostRegistry:
         with self._lock:
             gate = self._gates.get(netloc)
             if gate is None:
-                gate = self._gates[netloc] = _HostGate(policy)
+                gate = self._gates[netloc] = (_HostGate(policy) if self.shared_dir is None else _SharedHostGate(
+                    policy, self.shared_dir / (re.sub(r"[^A-Za-z0-9.-]", "_", netloc) + ".next")))
             elif policy.delay > gate.policy.delay:
                 gate.policy = HostPolicy(policy.delay, gate.policy.max_connections)
             return gate
@@ -254,6 +292,20 @@ class Deferred:
 
 
 SHARED_HOSTS = HostRegistry()
+_REGISTRIES: dict[str, HostRegistry] = {}
+
+
+def hosts_sharing(directory: str | Path) -> HostRegistry:
+    """The process's HostRegistry whose gates are shared, through ``directory``, with every process (and
+    machine) using the same directory: one politeness budget per host across Dask workers."""
+    key = str(Path(directory).resolve())
+    with _REGISTRIES_LOCK:
+        if key not in _REGISTRIES:
+            _REGISTRIES[key] = HostRegistry(shared_dir=key)
+        return _REGISTRIES[key]
+
+
+_REGISTRIES_LOCK = threading.Lock()
 # Set by the command line on SIGINT/SIGTERM: every session then refuses new requests at once, so portal
 # tasks wind down in a request's time and the process can exit (and stop any server it started).
 STOP = threading.Event()

@@ -11,6 +11,7 @@ import sys
 import time
 from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
@@ -32,6 +33,7 @@ from nianbao.flows.pipeline import (
     stored_shas_by_portal,
 )
 
+HOSTS_DIR = "_hosts"  # beside the archive's portal shards: per-host next-request times shared by all workers
 DEFAULT_PARALLEL = 16  # portals in flight: crawling waits on I/O, and per-host gates keep each host polite
 
 
@@ -45,7 +47,8 @@ def portal_task(portal: Portal, archive_dir: str, since: int | None, polite: boo
     """
     logger = get_run_logger()
     logger.info(f"{portal.id}: start {portal.entry_url} ({portal.publisher})")
-    session = make_session(polite, delay=portal.delay if portal.delay is not None else 1.0)
+    session = make_session(polite, delay=portal.delay if portal.delay is not None else 1.0,
+                           hosts_dir=Path(archive_dir) / HOSTS_DIR)
     outcome = process_portal(portal, archive_dir, since, session=session, stored_shas=stored_shas, until=until)
     failed = sum(1 for r in outcome.log if r["outcome"] not in ("ok", "not_modified"))
     end = (f"{portal.id}: {'FAILED ' + outcome.error if outcome.error else 'done'}; {outcome.requests} requests, "

@@ -103,8 +103,13 @@ class RunSummary:
         return out + [f"failed: {f}" for f in self.failures]
 
 
-def make_session(polite: bool = True, delay: float = 1.0) -> PoliteSession:
-    return PoliteSession(delay=delay if polite else 0.0, backoff=1.0 if polite else 0.05)
+def make_session(polite: bool = True, delay: float = 1.0, hosts_dir: str | Path | None = None) -> PoliteSession:
+    """A portal task's session; with ``hosts_dir`` (beside the archive, which every worker mounts) its per-host
+    spacing is shared with every other process and machine of the run."""
+    from nianbao.extractors.http import hosts_sharing
+
+    return PoliteSession(delay=delay if polite else 0.0, backoff=1.0 if polite else 0.05,
+                         hosts=hosts_sharing(hosts_dir) if hosts_dir else None)
 
 
 def process_portal(portal: Portal, archive_dir: str | Path, since: int | None = None,

@@ -121,3 +121,31 @@ def test_waits_beyond_the_cap_defer_the_url_and_budgets_bound_a_portal():
         res = crawl_portal(portal, PoliteSession(delay=0, hosts=HostRegistry()), Archive(tmp))
         assert len([r for r in sp.log if r.path != "/robots.txt"]) == 4
         assert any(r["outcome"] == "deferred" for r in res.log)
+
+
+def _fetch_pages(base: str, shared: str, delay: float, n: int) -> None:
+    from nianbao.extractors.http import PoliteSession, hosts_sharing
+
+    s = PoliteSession(delay=delay, hosts=hosts_sharing(shared))
+    s.allow_portal(base + "/")
+    for _ in range(n):
+        s.fetch(base + "/static/xxgk/index.html")
+
+
+def test_processes_sharing_a_directory_share_one_budget_per_host(tmp_path):
+    """Dask workers are processes (or machines): the per-host spacing holds across them through the archive's
+    disk, which they all mount."""
+    import multiprocessing
+
+    delay = 0.2
+    with SamplePortal() as sp:
+        ctx = multiprocessing.get_context("spawn")
+        procs = [ctx.Process(target=_fetch_pages, args=(sp.url, str(tmp_path / "_hosts"), delay, 5)) for _ in range(3)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(120)
+        times = sorted(r.at for r in sp.log if r.path != "/robots.txt")
+        assert len(times) == 15
+        gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+        assert min(gaps) >= delay * 0.9, sorted(gaps)[:4]
