@@ -279,3 +279,12 @@ def test_the_row_identity_chooses_between_two_readings_of_a_row():
     values = _fit(row, row.split()[1], list(APPLICANTS), warnings, "granted")
     assert values == ["5", "2", "0", "0", "0", "0", "7"]
     assert warnings and "add up" in warnings[0]
+
+
+def test_a_department_without_a_place_is_placed_by_the_site_it_publishes_on():
+    from nianbao.transforms.report import _region_of_site
+
+    assert _region_of_site("2022年，我局在中江县人民政府网站主动公开信息416条。").adcode == "510623"
+    assert _region_of_site("主要通过绵竹市人民政府门户网站、画境绵竹公开。").adcode == "510683"
+    assert _region_of_site("我局通过门户网站公开信息。") is None
+    assert _region_of_site("在张掖市人民政府网站和甘州区人民政府网站公开。") is None  # two sites: not decided

@@ -32,7 +32,7 @@ from nianbao.transforms.checks import run_checks
 from nianbao.transforms.derived import derive_application_totals, derive_review_totals
 from nianbao.transforms.legacy import read_legacy
 from nianbao.transforms.normalize import norm, strip_pinyin, to_simplified, traditional_count
-from nianbao.transforms.regions import lookup, parents, region_in_name, regions_mentioned
+from nianbao.transforms.regions import Region, lookup, parents, region_in_name, regions_mentioned
 from nianbao.transforms.reviews import read_reviews
 from nianbao.transforms.rows import rows_by_section
 from nianbao.transforms.sections import split_sections
@@ -274,8 +274,23 @@ def _place(pub: str | None, adcode: str | None, default_adcode: str | None, cand
                 break
     if region is None and default_adcode:
         return default_adcode, lookup(default_adcode)
+    if region is None:
+        region = _region_of_site(body)
+        if region is not None:
+            warnings.append(f"region read from the site the report says it publishes on ({region.name})")
     _signal_warnings(body, region, warnings)
     return (region.adcode if region else None), region
+
+
+_SITE = re.compile(r"(?:在|通过|依托|利用)[^，。；,;]{0,6}?([\u4e00-\u9fff]{2,12}?(?:人民政府|政府))(?:门户)?(?:网站|网)")
+
+
+def _region_of_site(body: str) -> Region | None:
+    """A department that names no place (我局, 市农业农村局) publishes on its government's site: "在中江县人民政府
+    网站主动公开…", "通过绵竹市人民政府门户网站…". The place of that site, when the text names exactly one."""
+    places = {r.adcode: r for m in _SITE.finditer(norm(body[:8000]))
+              if (r := region_in_name(m.group(1))) is not None}
+    return next(iter(places.values())) if len(places) == 1 else None
 
 
 def _publisher(candidates: list[tuple[str, str]], body: str, given: str | None,
