@@ -282,14 +282,14 @@ def _place(pub: str | None, adcode: str | None, default_adcode: str | None, cand
     return (region.adcode if region else None), region
 
 
-_SITE = re.compile(r"(?:在|通过|依托|利用)[^，。；,;]{0,6}?([\u4e00-\u9fff]{2,12}?(?:人民政府|政府))(?:门户)?(?:网站|网)")
+_SITE = re.compile(r"([\u4e00-\u9fff]{2,12}?(?:人民政府|政府))(?:门户)?网站")
 
 
 def _region_of_site(body: str) -> Region | None:
     """A department that names no place (我局, 市农业农村局) publishes on its government's site: "在中江县人民政府
     网站主动公开…", "通过绵竹市人民政府门户网站…". The place of that site, when the text names exactly one."""
     places = {r.adcode: r for m in _SITE.finditer(norm(body[:8000]))
-              if (r := region_in_name(m.group(1))) is not None}
+              if (r := region_in_name(re.split(r"在|通过|依托|利用|和|及|与|、", m.group(1))[-1])) is not None}
     return next(iter(places.values())) if len(places) == 1 else None
 
 
