@@ -33,6 +33,8 @@ from nianbao.flows.pipeline import (
     stored_shas_by_portal,
 )
 
+COMMIT_REPORTS = 200  # parsed reports gathered before one store write
+COMMIT_SECONDS = 20.0  # and at most this long between writes
 HOSTS_DIR = "_hosts"  # beside the archive's portal shards: per-host next-request times shared by all workers
 DEFAULT_PARALLEL = 16  # portals in flight: crawling waits on I/O, and per-host gates keep each host polite
 
@@ -91,15 +93,15 @@ class RunProgress:
             self.task = self.bar.add_task("", total=total)
         self.enabled = enabled
 
-    def portal_done(self, outcome: PortalOutcome, summary: RunSummary) -> None:
+    def portal_done(self, outcome: PortalOutcome) -> None:
         self.done += 1
         failed = sum(1 for r in outcome.log if r["outcome"] not in ("ok", "not_modified")) + bool(outcome.error)
         self.requests += outcome.requests
-        self.reports += summary.reports_new + summary.reports_changed
+        self.reports += len(outcome.parsed)
         self.failures += failed
         if not self.enabled:
             return
-        text = (f"{self.requests} requests, {self.reports} reports new or changed, {self.failures} failures; "
+        text = (f"{self.requests} requests, {self.reports} reports parsed, {self.failures} failures; "
                 f"last {outcome.portal_id}: {outcome.requests} requests, {len(outcome.parsed)} reports, {failed} failures")
         if self.bar is not None:
             self.bar.update(self.task, advance=1, description=text)
@@ -151,23 +153,38 @@ def _requests_stop_on_signals():
 
 def run_portals(portals: list[Portal], out: str, since: int | None, polite: bool = True,
                 until: int | None = None, progress: bool = False, archive: str | None = None) -> RunSummary:
-    """Submit one task per portal to the flow's task runner; store each outcome as it completes."""
+    """Submit one task per portal to the flow's task runner; store the outcomes as they complete, a group at a
+    time (COMMIT_REPORTS reports or COMMIT_SECONDS, whichever comes first): one store write serves many small
+    portals. Outcomes not yet stored when a run is stopped are parsed again by the next run from the archive."""
     started = time.monotonic()
     archive_dir = str(archive_root(out, archive))
     known = stored_reports(out)
     shas = stored_shas_by_portal(out, known)
     by_id = {p.id: p for p in portals}
     meter = RunProgress(len(portals), progress)
+    parts: list[RunSummary] = []
+    pending: list[PortalOutcome] = []
+
+    def commit() -> None:  # the flow run is the store's only writer
+        if pending:
+            parts.append(store_outcomes(out, list(pending), {o.portal_id: by_id[o.portal_id] for o in pending},
+                                        time.monotonic(), known))
+            pending.clear()
+
     try:
         with _requests_stop_on_signals():
             # each task gets its own portal's stored hashes: the payload does not grow with the store
             futures = [portal_task.submit(p, archive_dir, since, polite, until, shas.get(p.id, set())) for p in portals]
-            parts = []
-            for f in as_completed(futures):  # the flow run is the store's only writer
+            last_commit = time.monotonic()
+            for f in as_completed(futures):
                 outcome = f.result()
-                parts.append(store_outcomes(out, [outcome], {outcome.portal_id: by_id[outcome.portal_id]},
-                                            time.monotonic(), known))
-                meter.portal_done(outcome, parts[-1])
+                pending.append(outcome)
+                meter.portal_done(outcome)
+                if sum(len(o.parsed) for o in pending) >= COMMIT_REPORTS or \
+                        time.monotonic() - last_commit >= COMMIT_SECONDS:
+                    commit()
+                    last_commit = time.monotonic()
+            commit()
     finally:
         meter.close()
     summary = _merge(parts, started)

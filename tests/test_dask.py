@@ -27,4 +27,7 @@ def test_nightly_on_a_dask_cluster_into_an_object_store(harness, cluster, s3, tm
     assert (summary.portals_ok, summary.reports_new) == (4, len(expected_reports()))
     assert len(read_dataset(s3, "reports")) == len(expected_reports())
     assert verify(s3) == []
-    assert sorted(p.name for p in (tmp_path / "archive").iterdir()) == ["ganzhou", "gaotai", "shandan", "zhangye"]
+    shards = sorted(p.name for p in (tmp_path / "archive").iterdir())
+    assert shards == ["_hosts", "ganzhou", "gaotai", "shandan", "zhangye"]  # one shard per portal, and the host gates
+    host = sp.url.split("//", 1)[1].replace(":", "_")
+    assert [p.name for p in (tmp_path / "archive" / "_hosts").iterdir()] == [host + ".next"]  # one gate for the host
