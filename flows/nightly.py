@@ -152,7 +152,8 @@ def _requests_stop_on_signals():
 
 
 def run_portals(portals: list[Portal], out: str, since: int | None, polite: bool = True,
-                until: int | None = None, progress: bool = False, archive: str | None = None) -> RunSummary:
+                until: int | None = None, progress: bool = False, archive: str | None = None,
+                report: bool = True) -> RunSummary:
     """Submit one task per portal to the flow's task runner; store the outcomes as they complete, a group at a
     time (COMMIT_REPORTS reports or COMMIT_SECONDS, whichever comes first): one store write serves many small
     portals. Outcomes not yet stored when a run is stopped are parsed again by the next run from the archive."""
@@ -188,13 +189,7 @@ def run_portals(portals: list[Portal], out: str, since: int | None, polite: bool
     finally:
         meter.close()
     summary = _merge(parts, started)
-    report_page = None
-    try:  # the coverage page is a convenience: a failure to draw it never fails the run
-        from nianbao.flows.coverage_report import write_report
-
-        report_page = write_report(out)
-    except Exception as exc:
-        get_run_logger().warning(f"could not write the coverage report: {type(exc).__name__}: {exc}")
+    report_page = _write_coverage_report(out) if report else None
     heading = ("## All portals ran" if not summary.portals_failed else
                f"## {summary.portals_failed} portal(s) failed: " + ", ".join(f.split(":", 1)[0] for f in summary.failures))
     try:
@@ -205,6 +200,17 @@ def run_portals(portals: list[Portal], out: str, since: int | None, polite: bool
     except Exception as exc:  # an artifact is a convenience; the run's data is already stored
         get_run_logger().warning(f"could not create the summary artifact: {exc}")
     return summary
+
+
+def _write_coverage_report(out: str) -> str | None:
+    """The coverage page is a convenience: a failure to draw it is logged and never fails the run."""
+    try:
+        from nianbao.flows.coverage_report import write_report
+
+        return write_report(out)
+    except Exception as exc:
+        get_run_logger().warning(f"could not write the coverage report: {type(exc).__name__}: {exc}")
+        return None
 
 
 def _portals(registry: str | None, portals: list[Portal] | None, only: list[str] | None) -> list[Portal]:
@@ -227,11 +233,12 @@ def _final(summary: RunSummary):
 
 @flow(name="nianbao-nightly", task_runner=ThreadPoolTaskRunner(max_workers=DEFAULT_PARALLEL), log_prints=False)
 def nightly(registry: str | None = None, out: str = "out", since: int | None = None, portals: list[Portal] | None = None,
-            polite: bool = True, progress: bool = False, archive: str | None = None) -> RunSummary:
-    """Every enabled portal, incrementally: new and changed reports of recent years (default: the last three)."""
+            polite: bool = True, progress: bool = False, archive: str | None = None, report: bool = True) -> RunSummary:
+    """Every enabled portal, incrementally: new and changed reports of recent years (default: the last three).
+    ``report``: rewrite the coverage page (_report/index.html) at the end."""
     since = since if since is not None else date.today().year - 3
     return _final(run_portals(_portals(registry, portals, None), resolve_out(out), since, polite, progress=progress,
-                              archive=archive))
+                              archive=archive, report=report))
 
 
 @flow(name="nianbao-backfill", task_runner=ThreadPoolTaskRunner(max_workers=DEFAULT_PARALLEL), log_prints=False)
