@@ -41,3 +41,33 @@ def test_totals_do_not_fall(capsys):
     totals = score_all(str(WILD), verbose=False)
     assert totals["right"] / totals["cells"] >= 0.85
     assert totals["fields_right"] / totals["fields"] >= 0.85
+
+
+@pytest.mark.parametrize("form", ["pipes", "blank_lines", "lone_pipes", "pipe_rows"])
+@pytest.mark.parametrize("name", ["real/pingtan_2025.html", "real_wild/rw_shuyang_fgj_2023.html"])
+def test_real_tables_dumped_in_every_text_form(name, form, tmp_path):
+    """A real page's own tables (their real merged cells) flattened as text extractors do; blank cells vanish in
+    the blank-line form, and the row identity (applicants add up to 总计) puts the printed ones back."""
+    from nianbao.extractors.decode import decode_bytes
+    from nianbao.extractors.page import parse_html
+    from nianbao.sample_portal.pages import _printed_once
+
+    path = FIXTURES / name
+    gold = json.loads(path.with_name(path.name.replace(".html", ".gold.json")).read_text(encoding="utf-8"))
+    page = parse_html(decode_bytes(path.read_bytes()))
+    lines = [page.title]
+    for b in page.blocks:
+        if b.grid is None:
+            lines.append(b.text)
+            continue
+        for r, cells in enumerate(_printed_once(b.grid)):
+            width = len(b.grid.cells[r])
+            lines += {"pipes": [f"{c} |" if c else "|" for c in cells] + (["|" * (width - len(cells))]
+                                                                          if width > len(cells) else []),
+                      "blank_lines": [x for c in cells if c for x in (c, "")],
+                      "lone_pipes": [" | ".join(cells[:2]) + " |"] + [f"{c} |" if c else "|" for c in cells[2:]],
+                      "pipe_rows": [" | ".join(cells) + " |"]}[form]
+    dumped = tmp_path / "dumped.txt"
+    dumped.write_text("\n".join(lines), encoding="utf-8")
+    s = score_page(dumped, {**gold, "report": {}})  # the tables only: report fields are scored on the pages
+    assert s["right"] == s["cells"], s["misses"][:5]

@@ -288,3 +288,17 @@ def test_a_department_without_a_place_is_placed_by_the_site_it_publishes_on():
     assert _region_of_site("主要通过绵竹市人民政府门户网站、画境绵竹公开。").adcode == "510683"
     assert _region_of_site("我局通过门户网站公开信息。") is None
     assert _region_of_site("在张掖市人民政府网站和甘州区人民政府网站公开。") is None  # two sites: not decided
+
+
+@pytest.mark.parametrize("printed,want", [
+    (["26", "26"], ["26", "", "", "", "", "", "26"]),  # the last is the sum of the others: it is 总计
+    (["3", "1", "0", "0", "0", "2"], ["3", "1", "0", "0", "0", "2", ""]),  # 总计 blank: read blank (then derived)
+    (["0", "0", "0", "0", "0", "0"], ["0", "0", "0", "0", "0", "0"]),  # a row cut short: nothing invented
+])
+def test_rows_missing_cells_are_placed_by_the_row_identity(printed, want):
+    from nianbao.transforms.applications import APPLICANTS, _fit
+    from nianbao.transforms.rows import Row
+
+    cells = ["（一）予以公开", *printed]
+    row = Row(logical=cells, expanded=cells, origin=list(range(len(cells))), grid_no=1)
+    assert _fit(row, printed, list(APPLICANTS), [], "granted") == want

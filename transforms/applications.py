@@ -120,6 +120,18 @@ def _fit(row: Row, values: list[str], order: list[str], warnings: list[str], out
         return out
     if len(expanded) == n:
         return expanded
+    if 2 <= len(out) < n and order[-1] == "total":
+        # Blank cells lost in a dump (cells between blank lines print nothing for a blank). When the last value
+        # is the sum of the others, they are the first applicants and 总计 (the blanks, 0, in between);
+        # otherwise the missing cells are taken as trailing blanks (a blank 总计 is then derived).
+        parts = [parse_value(v).value for v in out]
+        # (an all-zero row says nothing when just one cell is missing: a page cut mid-row looks the same)
+        if None not in parts and (parts[-1] or len(out) <= n - 2) and abs(sum(parts[:-1]) - parts[-1]) < 1e-6:
+            warnings.append(f"三: {outcome} has {len(out)} values for {n} columns; its last is their sum, read as 总计")
+            return out[:-1] + [""] * (n - len(out)) + [out[-1]]
+        if None not in parts and sum(parts) and len(out) == n - 1:
+            warnings.append(f"三: {outcome} has {n - 1} values for {n} columns; 总计 read as blank (so derived)")
+            return out + [""]
     warnings.append(f"三: {outcome} has {len(out)} values for {n} applicant columns; read in order")
     return out[:n]
 
