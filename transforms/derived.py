@@ -18,22 +18,22 @@ def _blank(cell: dict) -> bool:
 
 
 def derive_application_totals(cells: list[dict]) -> list[dict]:
-    by_outcome: dict[str, dict[str, dict]] = {}
-    for c in cells:
-        c.setdefault("derived", False)
-        by_outcome.setdefault(c["outcome"], {})[c["applicant"]] = c
-    for row in by_outcome.values():
-        _derive(row.get("total"), [c for a, c in row.items() if a != "total"])
-    return cells
+    """Section 三: each outcome row's 总计 from its six applicant cells."""
+    return _derive_rows(cells, "outcome", "applicant", None)
 
 
 def derive_review_totals(cells: list[dict]) -> list[dict]:
-    by_proc: dict[str, dict[str, dict]] = {}
+    """Section 四: each proceeding's 总计 from its four outcomes."""
+    return _derive_rows(cells, "proceeding", "outcome", REVIEW_PARTS)
+
+
+def _derive_rows(cells: list[dict], row_key: str, column_key: str, parts: tuple[str, ...] | None) -> list[dict]:
+    rows: dict[str, dict[str, dict]] = {}
     for c in cells:
         c.setdefault("derived", False)
-        by_proc.setdefault(c["proceeding"], {})[c["outcome"]] = c
-    for row in by_proc.values():
-        _derive(row.get("total"), [row[o] for o in REVIEW_PARTS if o in row])
+        rows.setdefault(c[row_key], {})[c[column_key]] = c
+    for row in rows.values():
+        _derive(row.get("total"), [c for k, c in row.items() if k != "total" and (parts is None or k in parts)])
     return cells
 
 
