@@ -116,3 +116,22 @@ def test_huge_files_fifos_and_devices_are_refused_before_reading(tmp_path):
 def test_version_and_module_entry_point():
     r = run("--version")
     assert r.returncode == 0 and r.stdout.startswith("nianbao ")
+
+
+def test_a_docx_whose_headers_lie_about_sizes_is_capped_by_the_bytes_inflated(tmp_path):
+    import io
+    import struct
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("word/document.xml", b"<a>" + b" " * (60 * 1024 * 1024) + b"</a>")
+    data = bytearray(buf.getvalue())
+    lie = struct.pack("<I", 100)  # both headers claim 100 bytes unpacked
+    data[22:26] = lie
+    central = data.rfind(b"PK\x01\x02")
+    data[central + 24:central + 28] = lie
+    path = tmp_path / "lying.docx"
+    path.write_bytes(bytes(data))
+    r = run("parse", str(path), "--json")
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
