@@ -27,7 +27,8 @@ _HEADING_SECTION = (
     (re.compile(r"^[二2][、.．]?.{0,6}主动公开"), "active_disclosure"),
     (re.compile(r"^[三3][、.．]?.{0,6}(收到和处理|依申请)"), "applications"),
     (re.compile(r"^[四4][、.．]?.{0,20}(行政复议|行政诉讼)"), "reviews_litigation"),
-    (re.compile(r"^[五六七5-7][、.．]"), None),
+    # 五、 六、 end the tables; "5." is a row label of 三 (5.要求行政机关确认…) printed on a line of its own
+    (re.compile(r"^(?:[五六七][、.．]|[5-7]、)"), None),
 )
 LEGACY_TABLE_SIGNS = ("指标名称", "计量单位", "历年累计")
 
