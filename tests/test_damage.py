@@ -435,3 +435,16 @@ def test_titles_joined_to_site_names(title):
         f'content="{old}"', f'content="{title}"')
     p = parse_report(page.encode(), "file:///t.html")
     assert (p.report["publisher"], p.report["year"]) == ("张掖市人民政府", 2021)
+
+
+def test_a_row_whose_label_a_converter_printed_above_it():
+    """PDF converters pull a long label out of its row: the text just above a row of bare figures is its label."""
+    from nianbao.sample_portal.pages import render_pipe
+    rep = Report(2022, seed=16).fill()
+    text = render_pipe(rep)
+    label = "（二）部分公开（区分处理的，只计这一情形，不计其他情形）"
+    line = next(ln for ln in text.split("\n") if ln.startswith(label))
+    figures = line[len(label):].lstrip(" |")
+    moved = text.replace(line, "（二）部分公开（区分处理的，只计这一情\n形，不计其他情形）\n| " + figures)
+    p, act, app, rev = parsed_values(moved)
+    assert_same(app, rep.applications)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from nianbao.extractors.tables import Grid
 from nianbao.transforms.normalize import norm
 from nianbao.transforms.numbers import parse_value
+from nianbao.transforms.vocabulary import match
 
 SECTIONS = ("active_disclosure", "applications", "reviews_litigation")
 
@@ -98,14 +99,17 @@ def rows_by_section(blocks, year: int | None) -> tuple[dict[str, list[Row]], lis
     warnings: list[str] = []
     current: str | None = None
     grid_no = 0
+    loose_text: list[str] = []  # text lines since the last table: a label a converter pulled out of its row
     for block in blocks:
         if block.grid is None:
             sec = heading_section(block.text)
             if sec is not False:
                 current = sec
+            loose_text = (loose_text + [block.text])[-2:]
             continue
         grid = block.grid
         grid_no += 1
+        label, loose_text = "".join(loose_text), []
         if is_legacy_grid(grid):
             continue
         if year and _quotes_other_year(grid.context, year):
@@ -116,6 +120,12 @@ def rows_by_section(blocks, year: int | None) -> tuple[dict[str, list[Row]], lis
             logical = grid.logical(r)
             if not any(c.strip() for c in logical):
                 continue
+            if r == 0 and sec == "applications" and _unlabelled(logical) and _outcome_label(label):
+                # "（二）部分公开（区分处理的，只计这一情" / "形，不计其他情形）" printed above a row of bare figures
+                logical, cells, origin = [label, *logical], [label, *grid.cells[r]], [-1, *grid.origin[r]]
+                out[sec].append(Row(logical, cells, origin, grid_no))
+                warnings.append(f"三: the row under '{label[:20]}' took that text as its label")
+                continue
             hinted = row_section(logical)
             if hinted:
                 sec = hinted
@@ -123,6 +133,14 @@ def rows_by_section(blocks, year: int | None) -> tuple[dict[str, list[Row]], lis
                 out[sec].append(Row(logical, grid.cells[r], grid.origin[r], grid_no))
         current = sec
     return out, warnings
+
+
+def _unlabelled(cells: list[str]) -> bool:
+    return bool(cells) and parse_value(cells[0]).ok and bool(cells[0].strip())
+
+
+def _outcome_label(text: str) -> bool:
+    return bool(text) and len(text) <= 60 and match(text, "applications", "outcome", fuzzy=False) is not None
 
 
 def _quotes_other_year(context: str, year: int) -> bool:
