@@ -302,3 +302,12 @@ def test_rows_missing_cells_are_placed_by_the_row_identity(printed, want):
     cells = ["（一）予以公开", *printed]
     row = Row(logical=cells, expanded=cells, origin=list(range(len(cells))), grid_no=1)
     assert _fit(row, printed, list(APPLICANTS), [], "granted") == want
+
+
+def test_a_mirrors_domain_in_place_of_the_place_name_is_spam_and_is_cut_from_the_publisher():
+    from nianbao.transforms.metadata import publisher_candidates, spam_hits
+
+    body = "根据《条例》要求，现公布puroview.com委农办(县农业局)2016年政府信息公开工作年度报告。"
+    assert spam_hits(body) == ["puroview.com"]
+    assert publisher_candidates("", {}, body, "")[0][0] == "委农办(县农业局)"
+    assert spam_hits("详见中国政府网www.gov.cn查询，或登录www.zhangye.gov.cn。") == []

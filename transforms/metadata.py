@@ -76,7 +76,8 @@ _PUBLISHER_NO_YEAR = re.compile(r"^(.{2,40}?)(?:政府)?(?:信息公开|政务�
 _TITLE_WRAPPER = re.compile(r"^(?:[(\[][^)\]]{1,12}[)\]])?(?:关于(?:印发|公布|发布|公开))?[《<]?|[》>]?(?:的通知|的公告)?$")
 _TITLE_PATTERNS = (_PUBLISHER_IN_TITLE, _PUBLISHER_BEFORE_YEAR, _PUBLISHER_AFTER_YEAR, _PUBLISHER_NO_YEAR)
 # "现公布永嘉瓯北城市新区管委会2012年政府信息公开工作年度报告": the report names its own publisher.
-_PUBLISHES = re.compile(r"(?:现|特此|予以)?公布(.{2,40}?" + _ORG_SUFFIX + r")(?:20\d\d|二〇..)年度?[^。]{0,12}?(?:报告|年报)")
+_PUBLISHES = re.compile(r"(?:现|特此|予以)?公布(.{2,40}?" + _ORG_SUFFIX + r"(?:[(（][^()（）]{1,12}[)）]|[)）])?)"
+                        r"(?:20\d\d|二〇..)年度?[^。]{0,12}?(?:报告|年报)")
 _COMPILED_BY = re.compile(r"由(.{2,40}?" + _ORG_SUFFIX + r")(?:负责)?(?:编制|编写|起草|制作)")
 # "…要求，张掖市人民政府办公室编制了本报告" (no 由): the name runs back to the previous punctuation.
 _COMPILED = re.compile(
@@ -130,6 +131,7 @@ def publisher_candidates(title: str, meta: dict[str, str], body: str, chrome: st
     for key in ("field:主办单位", "field:主办", "sitename"):
         if meta.get(key):
             out.append((norm(meta[key]), key.replace("field:", "")))
+    out = [(without_injected_domain(n), w) for n, w in out]
     return [(to_simplified(n), w) for n, w in out if n and not _GENERIC_NAME.match(n)]
 
 
@@ -168,8 +170,25 @@ _SPAM = re.compile(
 )
 
 
+# A mirror's domain printed where the place name was: "现公布puroview.com委农办(县农业局)2016年…报告". A domain set
+# right against Chinese text on both sides (no www., not a government domain) names no government body.
+INJECTED_DOMAIN = re.compile(r"(?<=[\u4e00-\u9fff])(?!www\.)([a-z0-9][a-z0-9-]{2,40}\.(?:com|net|org|cc|top|vip|xyz|info|"
+                             r"club|site|shop|me|co|io|cn))(?=[\u4e00-\u9fff])", re.I)
+
+
 def spam_hits(text: str) -> list[str]:
-    return sorted(set(m.group(0) for m in _SPAM.finditer(text)))
+    hits = {m.group(0) for m in _SPAM.finditer(text)}
+    hits |= {m.group(1) for m in INJECTED_DOMAIN.finditer(text) if not m.group(1).lower().endswith("gov.cn")}
+    return sorted(hits)
+
+
+_LEADING_DOMAIN = re.compile(r"^(?!www\.)[a-z0-9][a-z0-9-]{2,40}\.(?:com|net|org|cc|top|vip|xyz|info|club|site|shop|me|co|io)"
+                             r"(?=[\u4e00-\u9fff])", re.I)
+
+
+def without_injected_domain(name: str) -> str:
+    """The body's name with a mirror's injected domain cut out (the place it replaced is lost)."""
+    return _LEADING_DOMAIN.sub("", INJECTED_DOMAIN.sub("", name))
 
 
 @lru_cache(maxsize=1)
