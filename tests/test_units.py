@@ -311,3 +311,11 @@ def test_a_mirrors_domain_in_place_of_the_place_name_is_spam_and_is_cut_from_the
     assert spam_hits(body) == ["puroview.com"]
     assert publisher_candidates("", {}, body, "")[0][0] == "委农办(县农业局)"
     assert spam_hits("详见中国政府网www.gov.cn查询，或登录www.zhangye.gov.cn。") == []
+
+
+def test_a_cms_title_with_the_body_after_it_names_the_publisher():
+    from nianbao.transforms.metadata import publisher_candidates
+
+    assert publisher_candidates("2020年报_审计局", {}, "", "")[0] == ("审计局", "title")
+    assert publisher_candidates("张掖市人民政府2021年政府信息公开工作年度报告_门户网站", {}, "", "")[0] == \
+        ("张掖市人民政府", "title")

@@ -115,6 +115,10 @@ def publisher_candidates(title: str, meta: dict[str, str], body: str, chrome: st
             # A title that names only a place (张掖市2020年…报告) is that place's government's report.
             out.append((government_of(m.group(1)) or m.group(1), "title"))
             break
+    else:  # the titled part names no body (2020年报_审计局): the part beside it that is a body's name
+        body_parts = [s for s in parts if s not in titled and re.fullmatch(r".{1,30}?" + _ORG_SUFFIX, s)]
+        if titled and body_parts:
+            out.append((body_parts[0], "title"))
     for key in ("field:发布机构", "field:发文机关"):
         if meta.get(key):
             out.append((norm(meta[key]), key.replace("field:", "")))

@@ -249,8 +249,8 @@ def _select_report(page: Page, publisher: str | None, warnings: list[str]) -> tu
 
 
 def _title_in_blocks(blocks: list[Block]) -> str:
-    for b in blocks[:6]:
-        if b.grid is None and len(b.text) < 80 and re.search(r"(年度?报告|年报)$", b.text):
+    for b in blocks[:6]:  # …年度报告, or a CMS title with the body after it: 2020年报_审计局
+        if b.grid is None and len(b.text) < 80 and re.search(r"(年度?报告|年报)(?:\s*[_|｜-]\s*\S{2,20})?$", b.text):
             return b.text
     return ""
 
