@@ -109,7 +109,7 @@ def parse_text(text: str) -> Page:
     lines = text.replace("｜", "|").replace("│", "|").splitlines()  # full-width and box-drawing bars are pipes too
     # a page break inside a table; a flipbook's "Page 9 - 2020年报_审计局" keeps its title part
     lines = [_RUNNING_TITLE.sub("", ln) if _RUNNING_TITLE.match(ln.strip()) else ln for ln in lines]
-    lines = [ln for ln in lines if not _PAGE_FOOTER.match(ln.strip())]
+    lines = [ln for ln in lines if not PAGE_FOOTER.match(ln.strip())]
     lines = _cells_as_pipe_lines([part for line in lines for part in _unfold(line)])
     pipe: list[str] = []
     spaced = SpacedTable()
@@ -168,8 +168,9 @@ def parse_text(text: str) -> Page:
     return page
 
 
-# Page footers a dump keeps between rows: — 4 —, - 12 -, 第3页, Page8-… (a lone number is a cell, not a footer)
-_PAGE_FOOTER = re.compile(r"^(?:[-—–－]+\s*\d{1,3}\s*[-—–－]+|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?"
+# Page footers a dump keeps between rows: — 4 —, - 12 -, 第3页, Page8-… (a lone number is a cell, not a footer;
+# the PDF reader, which sees positions, also drops lone numbers at a page's edge)
+PAGE_FOOTER = re.compile(r"^(?:[-—–－]+\s*\d{1,3}\s*[-—–－]+|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?"
                           r"|Page\s*\d{1,3}\b.{0,40})$", re.I)
 _RUNNING_TITLE = re.compile(r"^\s*Page\s*\d{1,3}\s*[-—–]\s*(?=\S*(?:年报|报告))", re.I)
 _FOLDED_HEADING = re.compile(r"\s+(?=[一二三四五六七八九十]{1,3}、|[(（][一二三四五六七八九十]{1,3}[)）])")

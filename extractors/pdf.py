@@ -22,12 +22,11 @@ import re
 from collections import Counter
 from statistics import median
 
-from nianbao.extractors.page import Block, NotAReportError, Page, UnsupportedFormat
+from nianbao.extractors.page import PAGE_FOOTER, Block, NotAReportError, Page, UnsupportedFormat
 from nianbao.extractors.tables import Grid, cell_text, rectangular
 
 MAX_PAGES = 60
-_PAGE_NUMBER = re.compile(r"^(?:[-—–－]\s*\d{1,3}\s*[-—–－]|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?|"
-                          r"\d{1,3}\s*/\s*\d{1,3}|\d{1,3}|Page\s*\d+.*)$", re.I)
+_PAGE_NUMBER = re.compile(r"^\d{1,3}(?:\s*/\s*\d{1,3})?$")  # besides the footers a text dump keeps: 3, 3/10
 _OPENS_BLOCK = re.compile(r"^(?:[一二三四五六七八九十]{1,3}、|[(（][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[.、．]|附件|附表)")
 _ENDS_BLOCK = re.compile(r"[。：:；;！!？?]$")
 
@@ -132,7 +131,7 @@ def _assemble(pages: list[tuple[list[dict], list[tuple[float, Grid]]]]) -> Page:
     title: list[str] = []
     for number, (lines, grids) in enumerate(pages):
         items = [(ln["top"], ln, None) for ln in lines if ln["text"] not in running and
-                 not _PAGE_NUMBER.match(ln["text"])]
+                 not PAGE_FOOTER.match(ln["text"]) and not _PAGE_NUMBER.match(ln["text"])]
         items += [(top, None, g) for top, g in grids]
         items.sort(key=lambda item: item[0])
         wide = False
