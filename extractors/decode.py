@@ -77,19 +77,22 @@ def decode_with_notes(data: bytes, content_type: str | None = None) -> tuple[str
         if enc == "gb18030" and "big5" not in declared:
             mixed = _mixed_utf8(data)
             if mixed is not None:
-                return mixed, ["the page mixes UTF-8 and GBK parts; decoded line by line"]
+                return mixed, [MIXED_NOTE]
             big5 = _big5_instead(data, text)
             if big5 is not None:
                 return big5, ["undeclared Big5 bytes; decoded as Big5"]
         return text, []
     mixed = _mixed_utf8(data)
     if mixed is not None:
-        return mixed, ["the page mixes UTF-8 and GBK parts; decoded line by line"]
+        return mixed, [MIXED_NOTE]
     # Nothing decodes cleanly: a few bad bytes in an otherwise GB page are common.
     text = data.decode("gb18030", "replace")
     if text.count("\ufffd") > max(16, len(text) // 50):
         raise DecodeError("bytes do not decode as UTF-8 or GB18030")
     return text, ["bytes that decode in no encoding were replaced"]
+
+
+MIXED_NOTE = "the page mixes UTF-8 and GBK parts; decoded line by line"
 
 
 def _mixed_utf8(data: bytes) -> str | None:

@@ -293,6 +293,7 @@ class Deferred:
 
 SHARED_HOSTS = HostRegistry()
 _REGISTRIES: dict[str, HostRegistry] = {}
+_REGISTRIES_LOCK = threading.Lock()
 
 
 def hosts_sharing(directory: str | Path) -> HostRegistry:
@@ -305,7 +306,6 @@ def hosts_sharing(directory: str | Path) -> HostRegistry:
         return _REGISTRIES[key]
 
 
-_REGISTRIES_LOCK = threading.Lock()
 # Set by the command line on SIGINT/SIGTERM: every session then refuses new requests at once, so portal
 # tasks wind down in a request's time and the process can exit (and stop any server it started).
 STOP = threading.Event()
@@ -418,11 +418,12 @@ class PoliteSession:
         return parser
 
     def allowed_by_robots(self, url: str) -> bool:
-        if not self.respect_robots:
-            return True
-        robots = self._robots_for(url)
-        return robots is None or (robots is not UNREACHABLE and not isinstance(robots, Deferred)
-                                  and robots.can_fetch(url, self.user_agent))
+        return not self.respect_robots or self._allows(self._robots_for(url), url)
+
+    def _allows(self, verdict, url: str) -> bool:
+        """Whether a robots.txt verdict (parser, None for no robots.txt, UNREACHABLE, Deferred) lets ``url`` be read."""
+        return verdict is None or (verdict is not UNREACHABLE and not isinstance(verdict, Deferred)
+                                   and verdict.can_fetch(url, self.user_agent))
 
     def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
               form: dict | None = None) -> Response:
@@ -461,7 +462,7 @@ class PoliteSession:
                 return self._done(Response(current, url, "unreachable", detail=f"{host} cannot be reached"), started)
             if isinstance(verdict, Deferred):
                 return self._done(Response(current, url, "deferred", detail=verdict.reason), started)
-            if check_robots and not self.allowed_by_robots(current):
+            if check_robots and self.respect_robots and not self._allows(verdict, current):  # the one lookup above
                 return self._done(Response(current, url, "robots_disallowed", detail="disallowed by robots.txt"),
                                   started)
             resp = self._with_retries(current, headers, limit, form if hop == 0 else None)  # a redirect is a GET

@@ -108,7 +108,7 @@ def parse_text(text: str) -> Page:
     page = Page()
     lines = text.replace("｜", "|").replace("│", "|").splitlines()  # full-width and box-drawing bars are pipes too
     # a page break inside a table; a flipbook's "Page 9 - 2020年报_审计局" keeps its title part
-    lines = [_RUNNING_TITLE.sub("", ln) if _RUNNING_TITLE.match(ln.strip()) else ln for ln in lines]
+    lines = [_RUNNING_TITLE.sub("", ln) for ln in lines]
     lines = [ln for ln in lines if not PAGE_FOOTER.match(ln.strip())]
     lines = _cells_as_pipe_lines([part for line in lines for part in _unfold(line)])
     pipe: list[str] = []
@@ -210,7 +210,7 @@ def _cells_as_pipe_lines(lines: list[str]) -> list[str]:
             close()
         out.append(line)
     close()
-    return [ln for ln in out if ln.strip() or not ln]
+    return out
 
 
 def looks_like_html(text: str) -> bool:

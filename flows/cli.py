@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from nianbao.extractors.page import NotAReportError
+from nianbao.store.keys import InvalidKey, check_adcode, check_year
 
 MAX_INPUT_BYTES = 20 * 1024 * 1024  # one report; the crawler caps downloads at the same size
 
@@ -18,22 +19,18 @@ class InputError(Exception):
     """An input that cannot be read at all (missing file, failed download)."""
 
 
-def _year_arg(value: str) -> int:
-    from nianbao.store.keys import InvalidKey, check_year
+def _argument(check):
+    """An argparse type from a key check (store.keys): its InvalidKey becomes argparse's one-line error."""
+    def convert(value: str):
+        try:
+            return check(value)
+        except InvalidKey as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
 
-    try:
-        return check_year(value)
-    except InvalidKey as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+    return convert
 
 
-def _adcode_arg(value: str) -> str:
-    from nianbao.store.keys import InvalidKey, check_adcode
-
-    try:
-        return check_adcode(value)
-    except InvalidKey as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+_year_arg, _adcode_arg = _argument(check_year), _argument(check_adcode)
 
 
 def _json_default(o):

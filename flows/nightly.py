@@ -52,7 +52,7 @@ def portal_task(portal: Portal, archive_dir: str, since: int | None, polite: boo
     session = make_session(polite, delay=portal.delay if portal.delay is not None else 1.0,
                            hosts_dir=Path(archive_dir) / HOSTS_DIR)
     outcome = process_portal(portal, archive_dir, since, session=session, stored_shas=stored_shas, until=until)
-    failed = sum(1 for r in outcome.log if r["outcome"] not in ("ok", "not_modified"))
+    failed = sum(outcome.failures.values())
     end = (f"{portal.id}: {'FAILED ' + outcome.error if outcome.error else 'done'}; {outcome.requests} requests, "
            f"{len(outcome.parsed)} reports parsed, {outcome.unchanged} unchanged, {failed} URLs not read")
     (logger.warning if outcome.error else logger.info)(end)
@@ -95,7 +95,7 @@ class RunProgress:
 
     def portal_done(self, outcome: PortalOutcome) -> None:
         self.done += 1
-        failed = sum(1 for r in outcome.log if r["outcome"] not in ("ok", "not_modified")) + bool(outcome.error)
+        failed = sum(outcome.failures.values()) + bool(outcome.error)
         self.requests += outcome.requests
         self.reports += len(outcome.parsed)
         self.failures += failed
@@ -191,7 +191,7 @@ def run_portals(portals: list[Portal], out: str, since: int | None, polite: bool
     summary = _merge(parts, started)
     report_page = _write_coverage_report(out) if report else None
     heading = ("## All portals ran" if not summary.portals_failed else
-               f"## {summary.portals_failed} portal(s) failed: " + ", ".join(f.split(":", 1)[0] for f in summary.failures))
+               f"## {summary.portals_failed} portal(s) failed: " + ", ".join(summary.failed_portals))
     try:
         create_markdown_artifact(key="nianbao-run-summary",
                                  markdown=heading + "\n\n" + "\n".join(f"- {line}" for line in summary.lines())
@@ -226,7 +226,7 @@ def _final(summary: RunSummary):
     with the summary still the run's result and the failed portals named in the message."""
     if not summary.portals_failed:
         return summary
-    names = ", ".join(f.split(":", 1)[0] for f in summary.failures[:10])
+    names = ", ".join(summary.failed_portals[:10])
     return Failed(message=f"{summary.portals_failed} of {summary.portals_ok + summary.portals_failed} portals "
                           f"failed: {names}", data=summary)
 

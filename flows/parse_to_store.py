@@ -16,11 +16,10 @@ from nianbao.extractors.http import Response
 from nianbao.extractors.page import NotAReportError
 from nianbao.flows.pipeline import archive_root
 from nianbao.flows.reprocess import OPTIONS_HEADER
-from nianbao.store.from_reports import UnstorableReport, partition_of, write_reports
+from nianbao.store.from_reports import BatchWriter, UnstorableReport, partition_of
 
 PAGE_SUFFIXES = {".html", ".htm", ".shtml", ".xhtml", ".jhtml", ".txt", ".docx", ".pdf"}
-LOCAL_SHARD = "local"
-BATCH = 200  # reports stored at a time  # the archive shard of pages given on the command line
+LOCAL_SHARD = "local"  # the archive shard of pages given on the command line
 
 
 def expand_inputs(inputs: list[str]) -> list[str]:
@@ -47,7 +46,7 @@ def parse_paths_to_store(inputs: list[str], out: str, args) -> int:
         archive = Archive(Path(archive_root(out, getattr(args, "archive", None))) / LOCAL_SHARD)
     except ValueError as exc:
         raise InputError(str(exc)) from None
-    parsed, failed, stored, written = [], 0, 0, 0
+    batches, failed = BatchWriter(out), 0  # bounded batches: memory does not grow with the inputs
     try:
         for item in expand_inputs(inputs):
             try:
@@ -57,26 +56,16 @@ def parse_paths_to_store(inputs: list[str], out: str, args) -> int:
                 partition_of(p.report)  # a year or region that cannot be stored fails this input only
                 headers = {"content-type": ctype or "", OPTIONS_HEADER: json.dumps(_options(args), ensure_ascii=False)}
                 archive.record(Response(url, url, "ok", 200, headers, data, fetched_at), LOCAL_SHARD, "report")
-                parsed.append(p)
-                if len(parsed) >= BATCH:  # bounded batches: memory does not grow with the inputs
-                    written += _store(out, parsed)
-                    stored += len(parsed)
-                    parsed = []
+                batches.add(p)
             except (InputError, NotAReportError, UnstorableReport, ValueError) as exc:
                 failed += 1
                 msg = str(exc) if str(exc).startswith(item) else f"{item}: {exc}"
                 print(f"nianbao parse: {msg}", file=sys.stderr)
     finally:
         archive.close()
-    if parsed:
-        written += _store(out, parsed)
-        stored += len(parsed)
-    if stored:
-        print(f"stored {stored} report(s) in {out} ({written} partition file(s) written), {failed} failed")
+    batches.flush()
+    if batches.stored:
+        print(f"stored {batches.stored} report(s) in {out} ({batches.files} partition file(s) written), {failed} failed")
     else:
         print(f"nothing stored in {out}: {failed} input(s) failed", file=sys.stderr)
     return 1 if failed else 0
-
-
-def _store(out: str, parsed: list) -> int:
-    return sum(s["written"] for s in write_reports(out, parsed).values())

@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from nianbao.extractors.archive import Archive
 from nianbao.extractors.crawler import CrawlResult, FetchedReport, Portal, crawl_portal
-from nianbao.extractors.http import PoliteSession
+from nianbao.extractors.http import PoliteSession, hosts_sharing
 from nianbao.extractors.page import NotAReportError, UnsupportedFormat
 from nianbao.store.from_reports import UnstorableReport, partition_of, write_reports
 from nianbao.store.fs import is_uri
@@ -81,6 +81,15 @@ class PortalOutcome:
     requests: int = 0
     bytes: int = 0
 
+    @property
+    def failures(self) -> dict[str, int]:
+        """URLs not read, by outcome (every outcome but ok and not_modified)."""
+        out: dict[str, int] = {}
+        for row in self.log:
+            if row["outcome"] not in ("ok", "not_modified"):
+                out[row["outcome"]] = out.get(row["outcome"], 0) + 1
+        return out
+
 
 @dataclass
 class RunSummary:
@@ -102,12 +111,14 @@ class RunSummary:
                f"time: {self.seconds:.1f} s"]
         return out + [f"failed: {f}" for f in self.failures]
 
+    @property
+    def failed_portals(self) -> list[str]:
+        return [f.split(":", 1)[0] for f in self.failures]
+
 
 def make_session(polite: bool = True, delay: float = 1.0, hosts_dir: str | Path | None = None) -> PoliteSession:
     """A portal task's session; with ``hosts_dir`` (beside the archive, which every worker mounts) its per-host
     spacing is shared with every other process and machine of the run."""
-    from nianbao.extractors.http import hosts_sharing
-
     return PoliteSession(delay=delay if polite else 0.0, backoff=1.0 if polite else 0.05,
                          hosts=hosts_sharing(hosts_dir) if hosts_dir else None)
 
@@ -167,13 +178,12 @@ def parse_fetched(fetched: FetchedReport, portal: Portal | None) -> ParsedReport
                             default_publisher=portal.publisher if portal else None,
                             default_adcode=portal.adcode if portal else None)
 
+    page, page_error = None, None
     try:
         page = parse(fetched.body, fetched.url, fetched.content_type)
     except NotAReportError as exc:
-        page, page_error = None, exc
-    if page is not None and _has_figures(page) or not fetched.attachments:
-        if page is None:
-            raise page_error
+        page_error = exc
+    if page is not None and _has_figures(page):
         return page
     for url, body, ctype in fetched.attachments:  # the page names its report but the figures are in the file
         try:
@@ -204,11 +214,11 @@ def _mark(row: dict | None, outcome: str, detail: str) -> None:
 
 
 def stored_reports(out: str | Path) -> dict[str, str]:
-    """{report_id: content_sha256} of the reports already in the store."""
-    from nianbao.store.read import read_dataset
+    """{report_id: content_sha256} of the reports already in the store (two columns, read with pyarrow)."""
+    from nianbao.store.read import dataset
 
-    df = read_dataset(out, "reports")
-    return dict(zip(df["report_id"], df["content_sha256"], strict=True))
+    table = dataset(out, "reports").to_table(columns=["report_id", "content_sha256"])
+    return dict(zip(table.column(0).to_pylist(), table.column(1).to_pylist(), strict=True))
 
 
 def stored_shas_by_portal(out: str | Path, known: dict[str, str]) -> dict[str, set[str]]:
@@ -255,15 +265,12 @@ def store_outcomes(out: str | Path, outcomes: list[PortalOutcome], portals: dict
         summary.reports_new += counts["new"]
         summary.reports_changed += counts["changed"]
         summary.reports_unchanged += counts["unchanged"]
-        failures: dict[str, int] = {}
         for row in o.log:
             summary.outcomes[row["outcome"]] = summary.outcomes.get(row["outcome"], 0) + 1
-            if row["outcome"] not in ("ok", "not_modified"):
-                failures[row["outcome"]] = failures.get(row["outcome"], 0) + 1
         runs.append({"portal_id": o.portal_id, "adcode": portals[o.portal_id].adcode, "started_at": o.started_at,
                      "finished_at": o.finished_at, "requests": o.requests, "bytes": o.bytes,
                      "reports_new": counts["new"], "reports_changed": counts["changed"],
-                     "reports_unchanged": counts["unchanged"], "failures": json.dumps(failures, sort_keys=True),
+                     "reports_unchanged": counts["unchanged"], "failures": json.dumps(o.failures, sort_keys=True),
                      "error": o.error})
     write_fetch_log(out, outcomes, portals)
     write_portal_runs(out, runs, portals)
@@ -276,14 +283,9 @@ def write_portal_runs(out: str | Path, runs: list[dict], portals: dict[str, Port
     batches: dict[tuple[int, str | None], list[dict]] = {}
     now = datetime.now(UTC)
     for run in runs:
-        region = lookup(portals[run["portal_id"]].adcode)
         run = {**run, "started_at": run["started_at"] or now, "finished_at": run["finished_at"] or now}
-        batches.setdefault((run["started_at"].year, region.province if region else None), []).append(run)
-    schema = SCHEMAS["portal_runs"]
-    tables = {k: pa.Table.from_pylist([{c: r.get(c) for c in schema.names} for r in rows], schema=schema)
-              for k, rows in batches.items()}
-    if tables:
-        upsert(out, "portal_runs", tables, replace_ids={k: () for k in tables})
+        batches.setdefault((run["started_at"].year, _province(portals[run["portal_id"]])), []).append(run)
+    _append(out, "portal_runs", batches)
 
 
 def write_fetch_log(out: str | Path, outcomes: list[PortalOutcome], portals: dict[str, Portal]) -> None:
@@ -293,14 +295,23 @@ def write_fetch_log(out: str | Path, outcomes: list[PortalOutcome], portals: dic
     now = datetime.now(UTC)
     for o in outcomes:
         portal = portals[o.portal_id]
-        region = lookup(portal.adcode).province if lookup(portal.adcode) else None
         for row in o.log:
             fetched = row.get("fetched_at") or now
             full = {"report_id": row.get("report_id"), "adcode": row.get("adcode") or portal.adcode, **row,
                     "fetched_at": fetched}
-            batches.setdefault((row.get("year") or fetched.year, region), []).append(full)
-    schema = SCHEMAS["fetch_log"]
+            batches.setdefault((row.get("year") or fetched.year, _province(portal)), []).append(full)
+    _append(out, "fetch_log", batches)
+
+
+def _province(portal: Portal) -> str | None:
+    region = lookup(portal.adcode)
+    return region.province if region else None
+
+
+def _append(out: str | Path, dataset: str, batches: dict[tuple[int, str | None], list[dict]]) -> None:
+    """Add rows to an append-only log dataset (fetch_log, portal_runs): nothing stored is replaced."""
+    schema = SCHEMAS[dataset]
     tables = {k: pa.Table.from_pylist([{c: r.get(c) for c in schema.names} for r in rows], schema=schema)
               for k, rows in batches.items()}
     if tables:
-        upsert(out, "fetch_log", tables, replace_ids={k: () for k in tables})
+        upsert(out, dataset, tables, replace_ids={k: () for k in tables})

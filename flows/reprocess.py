@@ -24,8 +24,8 @@ from nianbao.extractors.archive import Archive
 from nianbao.extractors.crawler import FetchedReport, load_registry
 from nianbao.extractors.decode import DecodeError, decode_bytes
 from nianbao.extractors.page import NotAReportError
-from nianbao.flows.pipeline import archive_root, parse_fetched
-from nianbao.store.from_reports import UnstorableReport, partition_of, write_reports
+from nianbao.flows.pipeline import archive_root, parse_fetched, stored_reports
+from nianbao.store.from_reports import BatchWriter, UnstorableReport, partition_of
 from nianbao.store.fs import storage
 from nianbao.store.parquet_store import StoreError, finish_interrupted_swaps, upsert, verify
 from nianbao.store.read import dataset as open_dataset
@@ -33,7 +33,6 @@ from nianbao.store.schemas import REPORT_DATASETS
 from nianbao.transforms.report import PARSER_VERSION, parse_report
 
 SCRATCH = ".reprocess"
-BATCH = 200  # reports parsed and written at a time: reprocess memory does not grow with the archive
 OPTIONS_HEADER = "x-nianbao-options"  # parse options (--publisher/--adcode/--year) archived with a file's bytes
 
 
@@ -47,32 +46,28 @@ def reprocess(out: str, registry: str | Path | None = None, parser_version: str 
     "parser_version": v}."""
     out = str(out)
     finish_interrupted_swaps(out, REPORT_DATASETS)
-    stored, versions = _stored_reports(out)
-    if parser_version is not None and versions == {parser_version}:
+    if parser_version is not None and _parser_versions(out) == {parser_version}:
         return {"reports": 0, "kept": 0, "failed": 0, "skipped": True, "parser_version": parser_version}
+    stored = stored_reports(out)
     shards = archive_shards(out, archive, allow_empty)
     defaults = {p.id: p for p in load_registry(registry)} if registry else {}
     store = storage(out)
     scratch = f"{out.rstrip('/')}/{SCRATCH}"
     store.delete_dir(SCRATCH)
-    batch: list = []
+    batches = BatchWriter(scratch)  # bounded batches: memory stays flat however large the archive
     rebuilt_shas: set[str] = set()
     rebuilt_ids: set[str] = set()
     failed = 0
     try:
-        for shard in shards:  # parsed reports are written in bounded batches: memory stays flat
+        for shard in shards:
             for parsed in _parse_shard(Archive(shard), defaults):
                 if parsed is None:
                     failed += 1
                     continue
-                batch.append(parsed)
+                batches.add(parsed)
                 rebuilt_shas.add(parsed.report["content_sha256"])
                 rebuilt_ids.add(parsed.report["report_id"])
-                if len(batch) >= BATCH:
-                    write_reports(scratch, batch)
-                    batch = []
-        if batch:
-            write_reports(scratch, batch)
+        batches.flush()
     except BaseException:
         store.delete_dir(SCRATCH)
         raise
@@ -188,8 +183,6 @@ def _copy_reports(src: str, dst: str, report_ids: list[str]) -> None:
             upsert(dst, name, batches)
 
 
-def _stored_reports(out: str) -> tuple[dict[str, str], set[str]]:
-    """{report_id: content_sha256} of the reports in the store, and the parser versions that made them."""
-    table = open_dataset(out, "reports").to_table(columns=["report_id", "content_sha256", "parser_version"])
-    return dict(zip(table.column(0).to_pylist(), table.column(1).to_pylist(), strict=True)), \
-        set(table.column(2).to_pylist())
+def _parser_versions(out: str) -> set[str]:
+    """The parser versions that made the stored reports."""
+    return set(open_dataset(out, "reports").to_table(columns=["parser_version"]).column(0).to_pylist())

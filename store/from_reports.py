@@ -53,3 +53,24 @@ def write_reports(root: str | Path, parsed_reports: list) -> dict[str, dict]:
     work = {dataset: ({part: columns_of(reports, dataset) for part, reports in by_partition.items()}, ids_by_part)
             for dataset in REPORT_DATASETS}
     return upsert_many(root, work)
+
+
+class BatchWriter:
+    """Parsed reports stored ``size`` at a time, so memory stays flat however many a run parses."""
+
+    def __init__(self, root: str | Path, size: int = 200):
+        self.root, self.size = root, size
+        self.pending: list = []
+        self.stored = 0  # reports written so far
+        self.files = 0  # partition files written so far
+
+    def add(self, parsed) -> None:
+        self.pending.append(parsed)
+        if len(self.pending) >= self.size:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            self.files += sum(s["written"] for s in write_reports(self.root, self.pending).values())
+            self.stored += len(self.pending)
+            self.pending = []

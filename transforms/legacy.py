@@ -74,7 +74,7 @@ def _header_row(grid) -> int | None:
 def _this_year_column(head: list[str], year: int | None) -> int | None:
     """This year's column: named by the year, else 本年/统计数/数量, never a cumulative, earlier-year or
     change column (tables print 2011年 | 2012年 | 增减 as often as 本年度 | 上年度)."""
-    years = [int(y) if (y := re.search(r"((?:19|20)\d\d)年", h)) and (y := y.group(1)) else None for h in head]
+    years = [int(m.group(1)) if (m := re.search(r"((?:19|20)\d\d)年", h)) else None for h in head]
     if year is not None:
         named = [i for i, (h, y) in enumerate(zip(head, years, strict=True)) if y == year and "累计" not in h]
         if named:

@@ -84,6 +84,7 @@ def parse_report(data: bytes, source_url: str = "", fetched_at: datetime | None 
     if len(data) > MAX_BYTES:
         raise NotAReportError(f"input is {len(data)} bytes, more than the {MAX_BYTES} a report page can be")
     decode_notes: list[str] = []
+    pinyin_spam = False
     refused = unsupported_format(data)
     if refused:
         raise UnsupportedFormat(refused)
@@ -97,7 +98,8 @@ def parse_report(data: bytes, source_url: str = "", fetched_at: datetime | None 
         except DecodeError as exc:
             raise NotAReportError(str(exc)) from None
         text, n_pinyin = strip_pinyin(text)
-        if n_pinyin:
+        pinyin_spam = n_pinyin > 0
+        if pinyin_spam:
             decode_notes.append(f"pinyin inserted after {n_pinyin} characters (a spam mirror); removed")
         if traditional_count(text) >= 10:  # a mirror in Traditional characters: converted once, read as usual
             text = to_simplified(text)
@@ -145,7 +147,7 @@ def parse_report(data: bytes, source_url: str = "", fetched_at: datetime | None 
 
     # Injected spam hides anywhere: the title, meta keywords, hidden blocks outside the article.
     spam = metadata.spam_hits("\n".join([title, page.title, page.chrome, body, *page.meta.values()]))
-    if any(n.startswith("pinyin inserted") for n in decode_notes):
+    if pinyin_spam:
         spam.append("pinyin after each character")
     candidates = metadata.publisher_candidates(title, page.meta, body, page.chrome)
     pub, where = _publisher(candidates, body, publisher, warnings)
@@ -153,6 +155,7 @@ def parse_report(data: bytes, source_url: str = "", fetched_at: datetime | None 
         pub, where = default_publisher, "registry (the page names no publisher)"
     code, region = _place(pub, adcode, default_adcode, candidates, body, warnings)
     province = region.province if region else (code[:2] + "0000" if code else None)
+    province_region = lookup(province) if province else None
     if spam:
         warnings.append("page carries injected spam: " + ", ".join(spam[:5]))
 
@@ -164,7 +167,7 @@ def parse_report(data: bytes, source_url: str = "", fetched_at: datetime | None 
         "admin_level": metadata.admin_level(pub or "", region.level if region else None),
         "publisher": pub, "publisher_kind": metadata.publisher_kind(pub or "") if pub else None,
         "publisher_id": metadata.publisher_id(pub, code),
-        "province_name": lookup(province).name if province and lookup(province) else None,
+        "province_name": province_region.name if province_region else None,
         "title": title or None, "source_url": source_url, "document_url": source_url, "source_kind": kind,
         "published_date": metadata.published_date(page.meta, page.chrome, body),
         "fetched_at": fetched_at or datetime.now(UTC), "era": era,
