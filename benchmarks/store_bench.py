@@ -1,15 +1,17 @@
-"""`make bench` (store part): a synthetic store of 50,000 reports over 31 provinces and 17 years.
+"""`make bench` (store part): synthetic reports over 31 provinces and 17 years.
 
-Reports write time, file count and size, full read time, and the partition
-pruning ratio (one province-year against the whole dataset), each beside a
-baseline measured in the same run: pyarrow's own write_to_dataset of the same
-rows.
+Writes 10,000 reports in per-portal batches (one write each, and in the
+flows' group commits) beside the baseline measured in the same run, pyarrow's
+own write_to_dataset of the same rows; then the median cost of one portal's
+batch in a store of 10,000 and of 200,000 reports (it should not grow), the
+compaction, full read time and partition pruning.
 """
 
 from __future__ import annotations
 
 import argparse
 import shutil
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -19,9 +21,10 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from nianbao.sample_portal.pages import Report, render  # noqa: E402
-from nianbao.store.from_reports import columns_of, write_reports  # noqa: E402
-from nianbao.store.parquet_store import upsert  # noqa: E402
+from nianbao.store.from_reports import COMMIT_REPORTS, columns_of, write_reports  # noqa: E402
+from nianbao.store.parquet_store import compact  # noqa: E402
 from nianbao.store.read import read_dataset  # noqa: E402
+from nianbao.store.schemas import REPORT_DATASETS  # noqa: E402
 from nianbao.transforms.report import parse_report, report_id  # noqa: E402
 
 PROVINCES = ["110000", "120000", "130000", "140000", "150000", "210000", "220000", "230000", "310000", "320000",
@@ -54,37 +57,69 @@ def timed(fn):
     return time.perf_counter() - t, result
 
 
+def portal_batches(reps: list, size: int = 28) -> list[list]:
+    """Per-portal batches: one publisher's reports of every year, as a portal crawl hands them over."""
+    return [reps[i:i + size] for i in range(0, len(reps), size)]
+
+
+def bulk_baseline(reps: list, where: Path) -> float:
+    """pyarrow's write_to_dataset of the same rows, every report dataset, no upsert, no fsync."""
+    t = time.perf_counter()
+    for name in REPORT_DATASETS:
+        table = columns_of(reps, name)
+        counts = [1 if name == "reports" else len(getattr(r, name)) for r in reps]
+        years = pa.array([r.report["year"] for r, n in zip(reps, counts, strict=True) for _ in range(n)], pa.int16())
+        regions = pa.array([r.report["region"] for r, n in zip(reps, counts, strict=True) for _ in range(n)])
+        pq.write_to_dataset(table.append_column("year", years).append_column("region", regions), where / name,
+                            partition_cols=["year", "region"])
+    return time.perf_counter() - t
+
+
+def per_batch_seconds(root: Path, batches: list[list]) -> float:
+    """Median time of one per-portal batch written into the store at ``root``."""
+    times = [timed(lambda b=b: write_reports(root, b))[0] for b in batches]
+    return statistics.median(times)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--reports", type=int, default=50_000)
+    ap.add_argument("--reports", type=int, default=10_000, help="reports written in per-portal batches")
+    ap.add_argument("--stored", type=int, default=200_000, help="store size for the per-batch cost comparison")
     args = ap.parse_args()
-    reps = synthetic_reports(args.reports)
     work = Path(tempfile.mkdtemp(prefix="nianbao-bench-"))
     try:
-        t_write, _ = timed(lambda: write_reports(work / "store", reps))
-        files = list((work / "store").rglob("*.parquet"))
-        size = sum(f.stat().st_size for f in files)
+        reps = synthetic_reports(args.reports)
+        t_base = bulk_baseline(reps, work / "baseline")
+        t_direct, _ = timed(lambda: [write_reports(work / "direct", b) for b in portal_batches(reps)])
+        t_group, _ = timed(lambda: [write_reports(work / "grouped", reps[i:i + COMMIT_REPORTS])
+                                    for i in range(0, len(reps), COMMIT_REPORTS)])
+        files = list((work / "direct").rglob("*.parquet"))
+        t_compact, _ = timed(lambda: compact(work / "direct"))
+        compacted = list((work / "direct").rglob("*.parquet"))
 
-        # The applications dataset alone, nianbao's upsert against pyarrow's own partitioned writer.
-        by_part: dict = {}
-        for r in reps:
-            by_part.setdefault((r.report["year"], r.report["region"]), []).append(r)
-        batches = {k: columns_of(v, "applications") for k, v in by_part.items()}
-        t_apps, _ = timed(lambda: upsert(work / "apps_only", "applications", batches))
-        table = pa.concat_tables([b.append_column("year", pa.array([k[0]] * b.num_rows, pa.int16()))
-                                  .append_column("region", pa.array([k[1]] * b.num_rows)) for k, b in batches.items()])
-        t_base, _ = timed(lambda: pq.write_to_dataset(table, work / "baseline", partition_cols=["year", "region"]))
-
-        t_full, full = timed(lambda: read_dataset(work / "store", "applications"))
+        t_full, full = timed(lambda: read_dataset(work / "direct", "applications"))
         one = (ds.field("year") == 2020) & (ds.field("region") == "620000")
-        t_one, part = timed(lambda: read_dataset(work / "store", "applications", filter=one))
-        t_rerun, _ = timed(lambda: write_reports(work / "store", reps[:1000]))
+        t_one, part = timed(lambda: read_dataset(work / "direct", "applications", filter=one))
+        t_rerun, _ = timed(lambda: write_reports(work / "direct", reps[:1000]))
 
-        print(f"store: {args.reports} reports, {len(full):,} application rows")
-        print(f"  write all datasets   {t_write:8.2f} s   ({args.reports / t_write:,.0f} reports/s)")
-        print(f"  applications only    {t_apps:8.2f} s   against pyarrow write_to_dataset {t_base:.2f} s: "
-              f"ratio {t_apps / t_base:.1f} (atomic, sorted, deduplicated, fsynced, with a manifest)")
-        print(f"  files {len(files)}, {size / 1e6:.1f} MB in all ({size / args.reports / 1e3:.1f} KB per report)")
+        # per-batch cost as the store grows: 20 new portals' batches at 10k and at --stored reports
+        extra = synthetic_reports(args.stored + 20 * 28)
+        fresh = portal_batches(extra[args.stored:])
+        small = per_batch_seconds(work / "direct", fresh)
+        for i in range(0, args.stored, 50_000):
+            write_reports(work / "big", extra[i:min(i + 50_000, args.stored)])
+        big = per_batch_seconds(work / "big", fresh)
+
+        n = args.reports
+        print(f"store: {n:,} reports ({len(full):,} application rows), all report datasets")
+        print(f"  pyarrow write_to_dataset (bulk, no upsert)  {t_base:7.2f} s   baseline")
+        print(f"  per-portal batches of 28, one write each    {t_direct:7.2f} s   ratio {t_direct / t_base:.1f} "
+              f"({len(files):,} part files)")
+        print(f"  group commits of {COMMIT_REPORTS:,} (as the flows write) {t_group:7.2f} s   ratio "
+              f"{t_group / t_base:.1f}")
+        print(f"  store compact                               {t_compact:7.2f} s   ({len(compacted):,} files after)")
+        print(f"  per-batch median: {small * 1e3:.0f} ms at {n:,} stored, {big * 1e3:.0f} ms at {args.stored:,}: "
+              f"ratio {big / small:.2f}")
         print(f"  read applications    {t_full:8.2f} s")
         print(f"  read one prov-year   {t_one:8.3f} s   ({len(part):,} rows); pruning ratio {t_full / t_one:,.0f}x")
         print(f"  rerun 1,000 reports  {t_rerun:8.2f} s   (unchanged: no file rewritten)")

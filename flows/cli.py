@@ -114,9 +114,10 @@ def cmd_datasets(args) -> int:
     if not rows:
         print(f"no datasets in {args.root}")
         return 0
-    print(f"{'dataset':20} {'partitions':>10} {'rows':>12} {'MB':>8}  updated")
+    print(f"{'dataset':20} {'partitions':>10} {'files':>7} {'rows':>12} {'MB':>8}  updated")
     for r in rows:
-        print(f"{r['dataset']:20} {r['partitions']:>10} {r['rows']:>12} {r['bytes'] / 1e6:>8.2f}  {r['updated_at']}")
+        print(f"{r['dataset']:20} {r['partitions']:>10} {r['files']:>7} {r['rows']:>12} {r['bytes'] / 1e6:>8.2f}  "
+              f"{r['updated_at']}")
     return 0
 
 
@@ -147,6 +148,17 @@ def cmd_store_verify(args) -> int:
         print(p)
     print(f"{args.root}: {'OK' if not problems else f'{len(problems)} problem(s)'}")
     return 1 if problems else 0
+
+
+def cmd_store_compact(args) -> int:
+    from nianbao.store.parquet_store import compact
+
+    done = compact(args.root)
+    for dataset, n in done.items():
+        if n:
+            print(f"{dataset}: {n} partition(s) compacted")
+    print(f"{args.root}: every partition is one part-0.parquet ({sum(done.values())} compacted)")
+    return 0
 
 
 def quiet_prefect(level: str = "WARNING") -> None:
@@ -370,6 +382,10 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--root", default="out")
     v.add_argument("--repair", action="store_true", help="first rebuild the manifests from the files (after a crash)")
     v.set_defaults(func=cmd_store_verify)
+    c = store_sub.add_parser("compact", help="merge each partition's part files into one part-0.parquet "
+                                            "(deterministic: same rows, same bytes)")
+    c.add_argument("--root", default="out")
+    c.set_defaults(func=cmd_store_compact)
     return ap
 
 

@@ -32,9 +32,9 @@ from nianbao.flows.pipeline import (
     stored_reports,
     stored_shas_by_portal,
 )
+from nianbao.store.from_reports import COMMIT_REPORTS
 
-COMMIT_REPORTS = 200  # parsed reports gathered before one store write
-COMMIT_SECONDS = 20.0  # and at most this long between writes
+COMMIT_SECONDS = 60.0  # and at most this long between writes
 HOSTS_DIR = "_hosts"  # beside the archive's portal shards: per-host next-request times shared by all workers
 DEFAULT_PARALLEL = 16  # portals in flight: crawling waits on I/O, and per-host gates keep each host polite
 

@@ -27,7 +27,7 @@ from nianbao.extractors.page import NotAReportError
 from nianbao.flows.pipeline import archive_root, parse_fetched, stored_reports
 from nianbao.store.from_reports import BatchWriter, UnstorableReport, partition_of
 from nianbao.store.fs import storage
-from nianbao.store.parquet_store import StoreError, finish_interrupted_swaps, upsert, verify
+from nianbao.store.parquet_store import StoreError, compact, finish_interrupted_swaps, upsert, verify
 from nianbao.store.read import dataset as open_dataset
 from nianbao.store.schemas import REPORT_DATASETS
 from nianbao.transforms.report import PARSER_VERSION, parse_report
@@ -144,12 +144,13 @@ def _fetched(archive: Archive, doc) -> FetchedReport:
 
 
 def _rebuild(out: str, kept: list[str], expected_reports: int) -> None:
-    """Add the kept rows to the rebuilt datasets in scratch, verify them, then swap them in."""
+    """Add the kept rows to the rebuilt datasets in scratch, compact and verify them, then swap them in."""
     store = storage(out)
     scratch = f"{out.rstrip('/')}/{SCRATCH}"
     try:
         if kept:
             _copy_reports(out, scratch, kept)
+        compact(scratch, REPORT_DATASETS)  # one sorted file per partition: the same archive, the same bytes
         problems = verify(scratch)
         n_reports = sum(1 for _ in open_dataset(scratch, "reports").to_table(columns=["report_id"]).column(0))
         if problems or n_reports != expected_reports:

@@ -1,24 +1,39 @@
 """The Parquet store: the only writer of the datasets.
 
-Layout: <root>/<dataset>/year=<year>/region=<province>/part-0.parquet, one file
-per partition. A write replaces exactly the rows of the reports in the batch
-(upsert by report_id) in the partitions those reports touch; every other file
-is left alone. Each partition is written to a temporary file in its own
-directory, fsynced and renamed over the old one, so a reader (or a crash)
-sees the old file or the new one, never half of one. Writers on one store
-serialise on a lock file. Rows are sorted and files carry no write time, so
-the same input gives byte-identical files and a rerun changes nothing.
+Layout: <root>/<dataset>/year=<year>/region=<province>/part-<n>.parquet. A
+write costs the size of its batch, not of the store:
 
-A crash between a part file's rename and the manifest's write cannot leave the
-manifest wrong for good: before writing, a writer records the partitions it is
-about to replace in ``_pending.json``; the next writer (or ``store verify
---repair``) re-reads just those files into the manifest.
+* a report's rows always live in exactly one part file of their partition;
+* rows of reports new to a partition go into one new part file;
+* a report stored before is replaced inside the file that holds it (that file
+  is rewritten, atomically), so it is never in two files, nor in none;
+* each partition's ``_manifest.json`` lists its files (rows, sha256, bytes and
+  the report ids each holds), so a write finds a report's file without
+  reading the partition's data;
+* a partition of more than MAX_FILES files is compacted: its smaller files are
+  merged (geometrically, so each row is rewritten O(log n) times), and
+  ``compact`` merges every partition into one ``part-0.parquet``, sorted, so
+  the same rows give byte-identical files however they were written.
+
+Every file is written to a temporary name, fsynced and renamed, so readers
+(pandas, pyarrow, DuckDB, polars globbing ``*.parquet``) see each report's
+rows once at every moment. A compaction builds the partition's new directory
+beside the data (``.staging``) and exchanges it with the live one in one
+atomic rename (Linux renameat2), so even merging files never shows a row
+twice. Writers on one store serialise on a lock file. Files carry no write
+time, so a rerun of the same input changes nothing.
+
+A crash cannot leave a manifest wrong for good: before writing, a writer
+records the partitions it is about to change in ``_pending.json``; the next
+writer (or ``store verify --repair``) rebuilds just those manifests from their
+files, and finishes or undoes a compaction's swap that was cut short.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -33,25 +48,28 @@ from nianbao.store.keys import check_adcode, check_year
 from nianbao.store.schemas import (
     DATASETS,
     DICTIONARY_COLUMNS,
+    LOG_DATASETS,
     SCHEMA_VERSION,
     SCHEMAS,
     SORT_KEYS,
     UNKNOWN_REGION,
 )
 
-PART = "part-0.parquet"
-MANIFEST = "_manifest.json"
-PENDING = "_pending.json"
+MANIFEST = "_manifest.json"  # one per partition directory
+PENDING = "_pending.json"  # one per store: the partitions a writer is changing
+STAGING = ".staging"  # compacted partitions are built here, then swapped in
+MAX_FILES = 16  # a partition with more part files than this is compacted by the next write
+_PART = re.compile(r"part-(\d+)\.parquet")
 
 
 class StoreError(RuntimeError):
     """The store cannot be read or written (the message names the file and what to do)."""
 
 
-def partition_rel(dataset: str, year: int, region: str | None) -> str:
+def partition_dir(dataset: str, year: int, region: str | None) -> str:
     year = check_year(year, "partition year")
     region = check_adcode(region, "partition region") if region else UNKNOWN_REGION
-    return f"{dataset}/year={year}/region={region}/{PART}"
+    return f"{dataset}/year={year}/region={region}"
 
 
 @contextmanager
@@ -62,7 +80,7 @@ def store_lock(root: str | Path):
 
 
 def _file_bytes(table: pa.Table, dataset: str) -> bytes:
-    """Serialise one partition deterministically (sorted rows, fixed options, no timestamps)."""
+    """Serialise one part file deterministically (sorted rows, fixed options, no timestamps)."""
     table = table.select(SCHEMAS[dataset].names).cast(SCHEMAS[dataset])
     if table.num_rows:
         table = table.sort_by([(k, "ascending") for k in SORT_KEYS[dataset]])
@@ -73,7 +91,7 @@ def _file_bytes(table: pa.Table, dataset: str) -> bytes:
     return sink.getvalue().to_pybytes()
 
 
-def read_partition(store, rel: str, dataset: str) -> pa.Table:
+def _read_file(store, rel: str, dataset: str) -> pa.Table:
     data = store.read(rel)
     if data is None:
         return SCHEMAS[dataset].empty_table()
@@ -84,55 +102,95 @@ def read_partition(store, rel: str, dataset: str) -> pa.Table:
                          "restore it from a backup, or delete it and run `nianbao reprocess`") from None
 
 
-def empty_manifest(dataset: str) -> dict:
-    return {"dataset": dataset, "schema_version": SCHEMA_VERSION, "partitions": {}}
+def _entry(data: bytes, table: pa.Table | None, dataset: str) -> dict:
+    """A part file's manifest entry; report datasets also list the report ids the file holds."""
+    entry = {"rows": pq.read_metadata(pa.BufferReader(data)).num_rows if table is None else table.num_rows,
+             "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+    if dataset not in LOG_DATASETS:
+        if table is None:
+            table = pq.read_table(pa.BufferReader(data), columns=["report_id"])
+        entry["reports"] = sorted(set(table.column("report_id").drop_null().to_pylist()))
+    return entry
 
 
-def load_manifest(root: str | Path, dataset: str) -> dict:
-    store = storage(root)
-    data = store.read(f"{dataset}/{MANIFEST}")
-    if not data:
-        return empty_manifest(dataset)
-    try:
-        manifest = json.loads(data)
-        manifest["partitions"]  # noqa: B018 (the one key every manifest has)
-        return manifest
-    except (ValueError, KeyError, TypeError):
-        raise StoreError(f"{store.path(f'{dataset}/{MANIFEST}')}: not a readable manifest; "
-                         "run `nianbao store verify --repair`") from None
+def _part_names(store, pdir: str) -> list[str]:
+    return sorted((rel.rsplit("/", 1)[1] for rel in store.glob(f"{pdir}/part-*.parquet")
+                   if _PART.fullmatch(rel.rsplit("/", 1)[1])), key=_part_number)
 
 
-def _entry(data: bytes) -> dict:
-    return {"rows": pq.read_metadata(pa.BufferReader(data)).num_rows, "sha256": hashlib.sha256(data).hexdigest(),
-            "bytes": len(data)}
+def _part_number(name: str) -> int:
+    return int(_PART.fullmatch(name).group(1))
 
 
-def _finish_pending(store, dataset: str, manifest: dict) -> list[str]:
-    """Bring the manifest entries of partitions a crashed writer was replacing in line with their files."""
-    data = store.read(f"{dataset}/{PENDING}")
-    if data is None:
-        return []
-    changed = []
-    for rel in json.loads(data):
-        body = store.read(f"{dataset}/{rel}")
-        entry = _entry(body) if body is not None else None
-        if manifest["partitions"].get(rel) != entry:
-            changed.append(f"{dataset}/{rel}")
-            if entry is None:
-                manifest["partitions"].pop(rel, None)
-            else:
-                manifest["partitions"][rel] = entry
-    if changed:
-        _save_manifest(store, dataset, manifest)
-    store.remove(f"{dataset}/{PENDING}")
-    return changed
+def _scan_partition(store, dataset: str, pdir: str) -> dict:
+    """A partition's manifest rebuilt from its files (the truth: each was written whole)."""
+    files = {}
+    for name in _part_names(store, pdir):
+        data = store.read(f"{pdir}/{name}")
+        try:
+            files[name] = _entry(data or b"", None, dataset)
+        except (pa.ArrowException, OSError):
+            raise StoreError(f"{store.path(f'{pdir}/{name}')}: not a readable Parquet file; restore it from a "
+                             "backup, or delete it and run `nianbao store verify --repair`") from None
+    return {"dataset": dataset, "schema_version": SCHEMA_VERSION, "files": files}
 
 
-def _save_manifest(store, dataset: str, manifest: dict) -> None:
-    manifest["updated_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-    manifest["rows"] = sum(p["rows"] for p in manifest["partitions"].values())
-    data = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
-    store.write(f"{dataset}/{MANIFEST}", data)
+def load_partition(store, dataset: str, pdir: str) -> tuple[dict, bool]:
+    """A partition's manifest, and whether it was rebuilt from the files (it was missing, unreadable or
+    listed other files) and so needs saving."""
+    data = store.read(f"{pdir}/{MANIFEST}")
+    if data:
+        try:
+            manifest = json.loads(data)
+            if sorted(manifest["files"], key=_part_number) == _part_names(store, pdir):
+                return manifest, False
+        except (ValueError, KeyError, TypeError, AttributeError):
+            pass
+    manifest = _scan_partition(store, dataset, pdir)
+    return manifest, bool(manifest["files"])
+
+
+def _manifest_bytes(manifest: dict) -> bytes:
+    return json.dumps(manifest, ensure_ascii=False, indent=0, sort_keys=True).encode("utf-8")
+
+
+def _partition_dirs(store, dataset: str) -> list[str]:
+    found = {rel.rsplit("/", 1)[0] for rel in store.glob(f"{dataset}/year=*/region=*/part-*.parquet")}
+    found |= {rel.rsplit("/", 1)[0] for rel in store.glob(f"{dataset}/year=*/region=*/{MANIFEST}")}
+    return sorted(found)
+
+
+def _recover(store) -> list[str]:
+    """Finish what a crashed writer left: a compaction's swap cut short, manifests of partitions it was
+    changing. Returns what was done."""
+    done = []
+    for manifest_rel in store.glob(f"{STAGING}/*/year=*/region=*/{MANIFEST}"):
+        staged = manifest_rel.rsplit("/", 1)[0]
+        live = staged[len(STAGING) + 1:]
+        if not store.is_dir(live):  # cut between the two renames of a non-atomic swap: the new one goes in
+            store.swap_dir(staged, live)
+            done.append(f"{live}: finished an interrupted compaction")
+    store.delete_dir(STAGING)
+    data = store.read(PENDING)
+    if data is not None:
+        try:
+            pending = json.loads(data)
+        except ValueError:
+            pending = [d for ds_ in DATASETS for d in _partition_dirs(store, ds_)]
+        for pdir in pending:
+            dataset = pdir.split("/", 1)[0]
+            if dataset not in DATASETS:
+                continue
+            fresh = _scan_partition(store, dataset, pdir)
+            old = store.read(f"{pdir}/{MANIFEST}")
+            if old != _manifest_bytes(fresh):
+                done.append(f"{pdir}: manifest rebuilt from its files")
+                if fresh["files"]:
+                    store.write(f"{pdir}/{MANIFEST}", _manifest_bytes(fresh))
+                else:
+                    store.remove(f"{pdir}/{MANIFEST}")
+        store.remove(PENDING)
+    return done
 
 
 Batches = dict[tuple[int, str | None], pa.Table]
@@ -144,75 +202,159 @@ def upsert(root: str | Path, dataset: str, batches: Batches,
 
     Rows already stored whose report_id is in that partition's ``replace_ids``
     (default: the ids in the batch) are dropped first, so re-parsing a report
-    replaces all its rows, even those the new parse no longer produces.
+    replaces all its rows, even those the new parse no longer produces. Log
+    datasets pass empty ``replace_ids``: their rows are only appended.
     Returns {"written": n_files, "unchanged": n_files}.
     """
     return upsert_many(root, {dataset: (batches, replace_ids)})[dataset]
 
 
 def upsert_many(root: str | Path, work: dict[str, tuple[Batches, dict | None]]) -> dict[str, dict]:
-    """Upsert several datasets under one lock, in two phases: every partition touched is read, merged and
+    """Upsert several datasets under one lock, in two phases: every file touched is read, merged and
     serialised first, and only then is any file written. So a store file that cannot be read stops the
     write before anything changed, rather than halfway through the datasets."""
     for dataset in work:
         if dataset not in DATASETS:
             raise StoreError(f"unknown dataset {dataset!r}")
     store = storage(root)
-    paths = {d: {key: partition_rel(d, *key) for key in batches} for d, (batches, _) in work.items()}  # keys checked
+    dirs = {d: {key: partition_dir(d, *key) for key in batches} for d, (batches, _) in work.items()}  # keys checked
     stats = {d: {"written": 0, "unchanged": 0} for d in work}
     try:
         with store.lock():
-            plans = {}
+            _recover(store)
+            plans = []
             for dataset, (batches, replace_ids) in work.items():
-                manifest = load_manifest(root, dataset)
-                _finish_pending(store, dataset, manifest)
-                plans[dataset] = (manifest, _plan(store, dataset, batches, replace_ids, paths[dataset], manifest,
-                                                  stats[dataset]))
-            for dataset, (manifest, files) in plans.items():
-                _commit(store, dataset, manifest, files)
-                stats[dataset]["written"] = len(files)
+                for key, new in sorted(batches.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
+                    ids = replace_ids[key] if replace_ids is not None else new.column("report_id").to_pylist()
+                    plan = _plan(store, dataset, dirs[dataset][key], new, set(ids))
+                    stats[dataset]["written"] += len(plan.writes)
+                    stats[dataset]["unchanged"] += plan.unchanged
+                    if plan.changed:
+                        plans.append(plan)
+            _commit(store, plans)
     except StorageError as exc:
         raise StoreError(str(exc)) from None
     return stats
 
 
-def _plan(store, dataset: str, batches: Batches, replace_ids, paths: dict, manifest: dict,
-          stats: dict) -> list[tuple[str, bytes, dict]]:
-    """The files to write for one dataset: (path, bytes, manifest entry); reads every partition it touches."""
-    files = []
-    for (year, region), new in sorted(batches.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
-        path = paths[(year, region)]
-        old = read_partition(store, path, dataset)
-        ids = set(replace_ids[(year, region)]) if replace_ids is not None else \
-            set(new.column("report_id").to_pylist())
-        replaced = pc.is_in(old.column("report_id"), pa.array(sorted(ids), pa.string()))
-        new = new.select(SCHEMAS[dataset].names).cast(SCHEMAS[dataset])
-        if old.num_rows and _same_rows(old.filter(replaced), new, dataset):
-            stats["unchanged"] += 1  # a rerun: the stored rows are these rows, nothing to rewrite
-            continue
-        merged = pa.concat_tables([old.filter(pc.invert(replaced)), new])
-        if merged.num_rows == 0 and old.num_rows == 0:
-            continue
-        data = _file_bytes(merged, dataset)
-        digest = hashlib.sha256(data).hexdigest()
-        entry = manifest["partitions"].get(path.split("/", 1)[1])
-        if entry and entry["sha256"] == digest and store.exists(path):
-            stats["unchanged"] += 1
-            continue
-        files.append((path, data, {"rows": merged.num_rows, "sha256": digest, "bytes": len(data)}))
-    return files
+class _Plan:
+    """What one partition's write will do: part files to write (name -> bytes) and to delete, and the
+    partition's manifest after it. ``rebuild``: the partition is compacted, so it is built in staging
+    and swapped in whole."""
+
+    def __init__(self, dataset: str, pdir: str, manifest: dict, rescanned: bool = False):
+        self.dataset, self.pdir, self.manifest = dataset, pdir, manifest
+        self.writes: dict[str, bytes] = {}
+        self.deletes: list[str] = []
+        self.unchanged = 0
+        self.rebuild = False
+        self.rescanned = rescanned  # the manifest was rebuilt from the files: save it even if no file changes
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.writes or self.deletes or self.rescanned)
 
 
-def _commit(store, dataset: str, manifest: dict, files: list[tuple[str, bytes, dict]]) -> None:
-    """Write the planned files, journalled in _pending.json until the manifest that lists them is saved."""
-    if not files:
+def _plan(store, dataset: str, pdir: str, new: pa.Table, ids: set[str]) -> _Plan:
+    """Read what one partition's write needs (only the files holding replaced reports) and plan it."""
+    manifest, rescanned = load_partition(store, dataset, pdir)
+    files = manifest["files"]
+    plan = _Plan(dataset, pdir, manifest, rescanned)
+    new = new.select(SCHEMAS[dataset].names).cast(SCHEMAS[dataset])
+    holder = {rid: name for name, entry in files.items() for rid in entry.get("reports", ())}
+    stored = {rid for rid in ids if rid in holder}
+    tables: dict[str, pa.Table] = {}
+    for name in sorted({holder[rid] for rid in stored}, key=_part_number):
+        old = _read_file(store, f"{pdir}/{name}", dataset)
+        mine = pa.array(sorted(stored & set(files[name]["reports"])), pa.string())
+        replaced = pc.is_in(old.column("report_id"), mine)
+        incoming = new.filter(pc.is_in(new.column("report_id"), mine))
+        if _same_rows(old.filter(replaced), incoming, dataset):
+            plan.unchanged += 1  # a rerun: the stored rows are these rows, nothing to rewrite
+            tables[name] = old
+            continue
+        merged = pa.concat_tables([old.filter(pc.invert(replaced)), incoming])
+        if merged.num_rows:
+            tables[name] = merged
+            plan.writes[name] = _file_bytes(merged, dataset)
+        else:
+            plan.deletes.append(name)
+    fresh = new.filter(pc.invert(pc.is_in(new.column("report_id"), pa.array(sorted(stored), pa.string()))))
+    if fresh.num_rows:
+        name = f"part-{max(map(_part_number, files), default=-1) + 1}.parquet"
+        tables[name] = fresh
+        plan.writes[name] = _file_bytes(fresh, dataset)
+    for name in plan.deletes:
+        del files[name]
+    for name, data in plan.writes.items():
+        files[name] = _entry(data, tables[name], dataset)
+    if len(files) > MAX_FILES:
+        _plan_compaction(store, plan, tables, full=False)
+    return plan
+
+
+def _plan_compaction(store, plan: _Plan, tables: dict[str, pa.Table], full: bool) -> None:
+    """Merge part files of plan's partition (all of them when ``full``, else the smaller ones: the largest
+    file is kept while it holds more rows than all the smaller ones together). Every file in the merge is
+    read, from ``tables`` (this write's versions) or from disk."""
+    files = plan.manifest["files"]
+    merge = sorted(files, key=lambda n: (-files[n]["rows"], _part_number(n)))
+    while not full and len(merge) > 1 and files[merge[0]]["rows"] > sum(files[n]["rows"] for n in merge[1:]):
+        merge.pop(0)
+    if len(merge) < 2 and not (full and merge and merge != ["part-0.parquet"]):
         return
-    store.write(f"{dataset}/{PENDING}", json.dumps(sorted(p.split("/", 1)[1] for p, _, _ in files)).encode())
-    for path, data, entry in files:
-        store.write(path, data)
-        manifest["partitions"][path.split("/", 1)[1]] = entry
-    _save_manifest(store, dataset, manifest)
-    store.remove(f"{dataset}/{PENDING}")
+    parts = [tables[n] if n in tables else _read_file(store, f"{plan.pdir}/{n}", plan.dataset) for n in merge]
+    merged = pa.concat_tables(parts)
+    kept = [n for n in files if n not in merge]
+    name = "part-0.parquet" if not kept else f"part-{max(map(_part_number, files)) + 1}.parquet"
+    for n in merge:
+        plan.writes.pop(n, None)
+        del files[n]
+    plan.writes[name] = _file_bytes(merged, plan.dataset)
+    files[name] = _entry(plan.writes[name], merged, plan.dataset)
+    plan.deletes = []
+    plan.rebuild = True
+
+
+def _commit(store, plans: list[_Plan]) -> None:
+    """Write the planned files, journalled in _pending.json until every manifest that lists them is saved.
+    The part files of every partition go down in one write_many (one sync), each manifest after its files."""
+    if not plans:
+        return
+    store.write(PENDING, json.dumps(sorted(p.pdir for p in plans)).encode())
+    files: dict[str, bytes] = {}
+    for plan in plans:
+        if not plan.rebuild:
+            files.update((f"{plan.pdir}/{name}", data) for name, data in plan.writes.items())
+    for plan in plans:
+        if not plan.rebuild and plan.manifest["files"]:
+            files[f"{plan.pdir}/{MANIFEST}"] = _manifest_bytes(plan.manifest)
+    store.write_many(files)
+    for plan in plans:
+        if plan.rebuild:
+            _swap_in(store, plan)
+            continue
+        for name in plan.deletes:
+            store.remove(f"{plan.pdir}/{name}")
+        if not plan.manifest["files"]:
+            store.remove(f"{plan.pdir}/{MANIFEST}")
+    if any(p.rebuild for p in plans):
+        store.delete_dir(STAGING)
+    store.remove(PENDING)
+
+
+def _swap_in(store, plan: _Plan) -> None:
+    """A compacted partition: built whole in staging (unchanged files linked, not copied), then swapped
+    for the live directory, so readers list either every old file or every new one."""
+    staged = f"{STAGING}/{plan.pdir}"
+    store.delete_dir(staged)
+    for name in plan.manifest["files"]:
+        if name not in plan.writes:
+            store.link(f"{plan.pdir}/{name}", f"{staged}/{name}")
+    store.write_many({**{f"{staged}/{name}": data for name, data in plan.writes.items()},
+                      f"{staged}/{MANIFEST}": _manifest_bytes(plan.manifest)})
+    store.swap_dir(staged, plan.pdir)
+    store.delete_dir(staged)
 
 
 def _same_rows(a: pa.Table, b: pa.Table, dataset: str) -> bool:
@@ -222,36 +364,68 @@ def _same_rows(a: pa.Table, b: pa.Table, dataset: str) -> bool:
     return a.sort_by(keys).equals(b.sort_by(keys)) if a.num_rows else True
 
 
+def compact(root: str | Path, datasets: Iterable[str] = DATASETS) -> dict[str, int]:
+    """Merge every partition's part files into one ``part-0.parquet``; returns partitions compacted per
+    dataset. Deterministic: the same rows give the same bytes however many writes made them."""
+    store = storage(root)
+    done = {}
+    try:
+        with store.lock():
+            _recover(store)
+            for dataset in datasets:
+                done[dataset] = 0
+                for pdir in _partition_dirs(store, dataset):
+                    plan = _Plan(dataset, pdir, *load_partition(store, dataset, pdir))
+                    _plan_compaction(store, plan, {}, full=True)
+                    if plan.rebuild:
+                        store.write(PENDING, json.dumps([pdir]).encode())
+                        _swap_in(store, plan)
+                        store.remove(PENDING)
+                        done[dataset] += 1
+            store.delete_dir(STAGING)
+    except StorageError as exc:
+        raise StoreError(str(exc)) from None
+    return done
+
+
 def verify(root: str | Path) -> list[str]:
     """Problems found comparing files with the manifests (empty when the store is sound)."""
     store = storage(root)
     problems = []
     for dataset in DATASETS:
-        try:
-            manifest = load_manifest(root, dataset)
-        except StoreError as exc:
-            problems.append(str(exc))
-            continue
-        listed = set(manifest["partitions"])
-        on_disk = {rel.split("/", 1)[1] for rel in store.glob(f"{dataset}/year=*/region=*/{PART}")}
-        for rel in sorted(on_disk - listed):
-            problems.append(f"{dataset}/{rel}: file not in the manifest")
-        for rel in sorted(listed - on_disk):
-            problems.append(f"{dataset}/{rel}: in the manifest but missing")
-        for rel in sorted(listed & on_disk):
-            entry = manifest["partitions"][rel]
-            data = store.read(f"{dataset}/{rel}") or b""
-            if hashlib.sha256(data).hexdigest() != entry["sha256"]:
-                problems.append(f"{dataset}/{rel}: content differs from the manifest")
-                continue
+        for pdir in _partition_dirs(store, dataset):
+            data = store.read(f"{pdir}/{MANIFEST}")
             try:
-                rows = pq.read_metadata(pa.BufferReader(data)).num_rows
-            except (pa.ArrowException, OSError):
-                problems.append(f"{dataset}/{rel}: not a readable Parquet file")
+                listed = json.loads(data)["files"] if data else {}
+            except (ValueError, KeyError, TypeError):
+                problems.append(f"{pdir}/{MANIFEST}: not a readable manifest; run `nianbao store verify --repair`")
                 continue
-            if rows != entry["rows"]:
-                problems.append(f"{dataset}/{rel}: {rows} rows, manifest says {entry['rows']}")
+            on_disk = set(_part_names(store, pdir))
+            for name in sorted(on_disk - set(listed)):
+                problems.append(f"{pdir}/{name}: file not in the manifest")
+            for name in sorted(set(listed) - on_disk):
+                problems.append(f"{pdir}/{name}: in the manifest but missing")
+            holders: dict[str, str] = {}
+            for name in sorted(on_disk & set(listed), key=_part_number):
+                problems += _verify_file(store, dataset, f"{pdir}/{name}", listed[name])
+                for rid in listed[name].get("reports", ()):
+                    if rid in holders:
+                        problems.append(f"{pdir}: report {rid} is in both {holders[rid]} and {name}")
+                    holders[rid] = name
+    if store.exists(PENDING):
+        problems.append(f"{PENDING}: a write was cut short; the next write (or `store verify --repair`) repairs it")
     return problems
+
+
+def _verify_file(store, dataset: str, rel: str, entry: dict) -> list[str]:
+    data = store.read(rel) or b""
+    if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+        return [f"{rel}: content differs from the manifest"]
+    try:
+        rows = pq.read_metadata(pa.BufferReader(data)).num_rows
+    except (pa.ArrowException, OSError):
+        return [f"{rel}: not a readable Parquet file"]
+    return [] if rows == entry["rows"] else [f"{rel}: {rows} rows, manifest says {entry['rows']}"]
 
 
 def finish_interrupted_swaps(root: str | Path, datasets=DATASETS) -> list[str]:
@@ -272,45 +446,54 @@ def finish_interrupted_swaps(root: str | Path, datasets=DATASETS) -> list[str]:
 
 
 def repair(root: str | Path) -> list[str]:
-    """Rebuild every manifest from the files on disk; returns what changed.
+    """Rebuild every partition manifest from the files on disk; returns what changed.
 
     For a crash between a file's rename and its manifest's write: the files are
     the truth (each was written whole). A file that is not readable Parquet is
-    not taken into the manifest, and is reported for restoring.
+    reported for restoring, and its partition's manifest left as it was.
     """
     store = storage(root)
     changes = finish_interrupted_swaps(root)
     with store.lock():
+        changes += _recover(store)
         for dataset in DATASETS:
-            try:
-                old = load_manifest(root, dataset)
-            except StoreError:
-                old = empty_manifest(dataset)
-                changes.append(f"{dataset}/{MANIFEST}: unreadable, rebuilt")
-            new = empty_manifest(dataset)
-            for path in store.glob(f"{dataset}/year=*/region=*/{PART}"):
-                rel = path.split("/", 1)[1]
+            if store.exists(f"{dataset}/_manifest.json"):  # the one-file-per-partition layout's manifest
+                store.remove(f"{dataset}/_manifest.json")
+                changes.append(f"{dataset}/_manifest.json: replaced by one manifest per partition")
+            for pdir in _partition_dirs(store, dataset):
                 try:
-                    new["partitions"][rel] = _entry(store.read(path) or b"")
-                except (pa.ArrowException, OSError):
-                    changes.append(f"{dataset}/{rel}: not readable Parquet, left out; restore it or delete it")
-            for rel in sorted(set(old["partitions"]) | set(new["partitions"])):
-                before, after = old["partitions"].get(rel), new["partitions"].get(rel)
-                if before != after:
-                    what = "added" if before is None else "removed (file missing)" if after is None else "updated"
-                    changes.append(f"{dataset}/{rel}: {what}")
-            if new["partitions"] != old["partitions"] or store.exists(f"{dataset}/{PENDING}"):
-                if new["partitions"] or old["partitions"]:
-                    _save_manifest(store, dataset, new)
-                store.remove(f"{dataset}/{PENDING}")
+                    fresh = _scan_partition(store, dataset, pdir)
+                except StoreError as exc:
+                    changes.append(str(exc))
+                    continue
+                old = store.read(f"{pdir}/{MANIFEST}")
+                if old == _manifest_bytes(fresh):
+                    continue
+                try:
+                    before = json.loads(old)["files"] if old else None
+                except (ValueError, KeyError, TypeError):
+                    before = None
+                what = "rebuilt (unreadable)" if old and before is None else "added" if old is None else "updated"
+                changes.append(f"{pdir}/{MANIFEST}: {what}")
+                if fresh["files"]:
+                    store.write(f"{pdir}/{MANIFEST}", _manifest_bytes(fresh))
+                else:
+                    store.remove(f"{pdir}/{MANIFEST}")
     return changes
 
 
 def datasets_summary(root: str | Path) -> list[dict]:
+    store = storage(root)
     out = []
     for dataset in DATASETS:
-        m = load_manifest(root, dataset)
-        if m["partitions"]:
-            out.append({"dataset": dataset, "partitions": len(m["partitions"]), "rows": m.get("rows", 0),
-                        "bytes": sum(p["bytes"] for p in m["partitions"].values()), "updated_at": m.get("updated_at")})
+        dirs = _partition_dirs(store, dataset)
+        if not dirs:
+            continue
+        manifests = [load_partition(store, dataset, d)[0] for d in dirs]
+        entries = [e for m in manifests for e in m["files"].values()]
+        stamps = [t for d in dirs if (t := store.mtime(f"{d}/{MANIFEST}")) is not None]
+        out.append({"dataset": dataset, "partitions": len(dirs), "files": len(entries),
+                    "rows": sum(e["rows"] for e in entries), "bytes": sum(e["bytes"] for e in entries),
+                    "updated_at": datetime.fromtimestamp(max(stamps), UTC).isoformat(timespec="seconds")
+                    if stamps else None})
     return out

@@ -3,6 +3,7 @@
 import hashlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -18,7 +19,7 @@ import pytest
 
 from nianbao.sample_portal.pages import Report, render
 from nianbao.store.from_reports import write_reports
-from nianbao.store.parquet_store import verify
+from nianbao.store.parquet_store import datasets_summary, verify
 from nianbao.store.read import duckdb_connection, read_dataset
 from nianbao.transforms.report import parse_report
 
@@ -166,7 +167,9 @@ def test_killed_writer_leaves_the_previous_partition_readable(tmp_path, batch):
                 assert snapshot(store)[rel] == digest
     leftovers = [p for p in store.rglob("*.partial")]
     assert all(p.name.startswith(".tmp-") for p in leftovers)
-    assert not [p for p in store.rglob("*.parquet") if p.name != "part-0.parquet"]
+    assert all(re.fullmatch(r"part-\d+\.parquet", p.name) for p in store.rglob("*.parquet"))
+    write_reports(store, batch)  # the next writer repairs what the killed one left
+    assert verify(store) == []
 
 
 def batch_ids(batch):
@@ -183,8 +186,11 @@ def test_verify_detects_tampering(tmp_path, batch):
 
 def test_manifest_counts(tmp_path, batch):
     write_reports(tmp_path, batch)
-    m = json.loads((tmp_path / "reviews_litigation" / "_manifest.json").read_text())
-    assert m["rows"] == 4 * 15 and m["schema_version"] == "2"
+    m = json.loads((tmp_path / "reviews_litigation/year=2021/region=620000/_manifest.json").read_text())
+    assert m["schema_version"] == "2" and m["files"]["part-0.parquet"]["rows"] == 2 * 15
+    assert m["files"]["part-0.parquet"]["reports"] == sorted(b.report["report_id"] for b in batch[1:3])
+    summary = {s["dataset"]: s for s in datasets_summary(tmp_path)}
+    assert (summary["reviews_litigation"]["rows"], summary["reviews_litigation"]["files"]) == (4 * 15, 3)
 
 
 def test_parse_out_cli(tmp_path, fixtures_dir):

@@ -16,7 +16,7 @@ from nianbao.flows.cli import main
 from nianbao.flows.reprocess import ReprocessError, reprocess
 from nianbao.store import parquet_store
 from nianbao.store.keys import InvalidKey
-from nianbao.store.parquet_store import StoreError, partition_rel, verify
+from nianbao.store.parquet_store import partition_dir, verify
 from nianbao.store.read import read_dataset
 
 REAL = FIXTURES / "real"
@@ -86,7 +86,7 @@ def test_a_crash_before_the_manifest_is_written_is_repaired_by_the_next_writer(s
     def killed(*args, **kwargs):
         raise KeyboardInterrupt("killed between the part file's rename and the manifest's write")
 
-    monkeypatch.setattr(parquet_store, "_save_manifest", killed)
+    monkeypatch.setattr(parquet_store, "_manifest_bytes", killed)
     assert main(["parse", str(REAL / "pingtan_2025.html"), "--out", str(store), "--year", "2024"]) == 130
     monkeypatch.undo()
     assert verify(store)  # drifted
@@ -95,25 +95,29 @@ def test_a_crash_before_the_manifest_is_written_is_repaired_by_the_next_writer(s
 
 
 def test_store_verify_repair_rebuilds_manifests(store, capsys):
-    m = store / "applications" / "_manifest.json"
+    m = next(store.glob("applications/year=2019/*/_manifest.json"))
     manifest = json.loads(m.read_text())
-    manifest["partitions"].pop(next(iter(manifest["partitions"])))
+    manifest["files"]["part-0.parquet"]["rows"] += 1
     m.write_text(json.dumps(manifest))
-    (store / "checks" / "_manifest.json").write_text("{not json")
+    next(store.glob("checks/year=2019/*/_manifest.json")).write_text("{not json")
     assert main(["store", "verify", "--root", str(store)]) == 1
     assert main(["store", "verify", "--root", str(store), "--repair"]) == 0
     out = capsys.readouterr().out
-    assert "repaired applications/year=" in out and "checks/_manifest.json: unreadable, rebuilt" in out
+    assert "repaired applications/year=2019/region=310000/_manifest.json: updated" in out
+    assert "repaired checks/year=2019/region=310000/_manifest.json: rebuilt (unreadable)" in out
     assert verify(store) == []
 
 
-def test_a_corrupt_part_file_is_one_line_naming_it(store, capsys):
+def test_a_corrupt_part_file_is_one_line_naming_it(store, capsys, tmp_path):
     victim = next(store.glob("applications/year=2019/*/part-0.parquet"))
     data = bytearray(victim.read_bytes())
     data[-1] ^= 0xFF
     victim.write_bytes(bytes(data))
     before = snapshot(store)
-    assert main(["parse", str(REAL / "sh_bgt_2019.html"), "--out", str(store), "--publisher", "上海市人民政府"]) == 2
+    # a new report goes into a new part file and need not read the damaged one ...
+    assert main(["parse", str(REAL / "sh_bgt_2019.html"), "--out", str(tmp_path / "other")]) == 0
+    # ... but a write that replaces rows of the damaged file stops before changing anything
+    assert main(["parse", str(REAL / "sh_bgt_2019.html"), "--out", str(store)]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and str(victim) in err and "reprocess" in err
     assert snapshot(store) == before
@@ -161,8 +165,8 @@ def test_bad_years_and_adcodes_are_refused_at_the_command_line(tmp_path, args, n
 def test_partition_keys_are_checked_where_they_are_written():
     for year, region in ((99999, "310000"), (2019, "31000"), (2019, "../../x"), ("２０１９", "310000")):
         with pytest.raises(InvalidKey):
-            partition_rel("reports", year, region)
-    assert partition_rel("reports", 2019, None) == "reports/year=2019/region=000000/part-0.parquet"
+            partition_dir("reports", year, region)
+    assert partition_dir("reports", 2019, None) == "reports/year=2019/region=000000"
 
 
 def test_a_registry_id_that_escapes_the_archive_is_refused(tmp_path):
@@ -174,8 +178,8 @@ def test_a_registry_id_that_escapes_the_archive_is_refused(tmp_path):
     assert not (tmp_path / "x").exists()
 
 
-def test_store_error_is_raised_not_a_traceback_for_a_bad_manifest(tmp_path):
-    (tmp_path / "reports").mkdir()
-    (tmp_path / "reports" / "_manifest.json").write_text("[]")
-    with pytest.raises(StoreError):
-        parquet_store.load_manifest(tmp_path, "reports")
+def test_an_unreadable_partition_manifest_is_rebuilt_from_its_files_by_the_next_write(store):
+    victim = next(store.glob("reports/year=2019/*/_manifest.json"))
+    victim.write_text("[]")
+    assert main(["parse", str(REAL / "sh_bgt_2019.html"), "--out", str(store)]) == 0
+    assert verify(store) == [] and len(read_dataset(store, "reports")) == 3
