@@ -11,7 +11,10 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -e '.[dev,ocr]'
+	# rapidocr pulls the GUI build of OpenCV, which needs libGL; the headless build serves the same cv2
+	$(BIN)/pip uninstall -q -y opencv-python
+	$(BIN)/pip install -q --force-reinstall --no-deps opencv-python-headless
 	touch $(STAMP)
 
 test: venv
@@ -25,6 +28,7 @@ bench: venv
 	$(BIN)/python -m benchmarks.scaling_bench
 	$(BIN)/python -m benchmarks.cold_parse
 	$(BIN)/python -m benchmarks.store_bench
+	$(BIN)/python -m benchmarks.ocr_bench
 	$(BIN)/python -m benchmarks.flow_bench
 
 demo: venv

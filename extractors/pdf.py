@@ -12,7 +12,9 @@ tables already.
 
 Bounds: a page limit the caller can raise (a PDF of hundreds of pages is not an
 annual report, and each page costs time), and pdfminer never renders images,
-so huge embedded images cost nothing.
+so huge embedded images cost nothing. A PDF with no usable text layer (a scan,
+or fonts with no Unicode map) goes to OCR (extractors/ocr.py) when the extra
+is installed, unless its images are far larger than any scanned page.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from nianbao.extractors.page import PAGE_FOOTER, Block, NotAReportError, Page, U
 from nianbao.extractors.tables import Grid, cell_text, rectangular
 
 MAX_PAGES = 60
+MAX_IMAGE_PIXELS = 150_000_000  # a scanned A4 page at 600 dpi is 35 M pixels; far larger is a bomb, not a page
 _PAGE_NUMBER = re.compile(r"^\d{1,3}(?:\s*/\s*\d{1,3})?$")  # besides the footers a text dump keeps: 3, 3/10
 _OPENS_BLOCK = re.compile(r"^(?:[一二三四五六七八九十]{1,3}、|[(（][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[.、．]|附件|附表)")
 _ENDS_BLOCK = re.compile(r"[。：:；;！!？?]$")
@@ -54,17 +57,31 @@ def parse_pdf(data: bytes, max_pages: int = MAX_PAGES) -> Page:
             if n > max_pages:
                 raise NotAReportError(f"{n} pages, over the limit of {max_pages} pages (raise it with --max-pages)")
             pages = [_read_page(p) for p in pdf.pages]
+            largest_image = max((i["srcsize"][0] * i["srcsize"][1] for p in pdf.pages for i in p.images), default=0)
         except NotAReportError:
             raise
         except Exception as exc:  # a damaged page stream: the file is not readable as a whole
             cause = exc.args[0] if exc.args and isinstance(exc.args[0], Exception) else exc
             raise NotAReportError(f"not a readable PDF ({type(cause).__name__})") from None
-    if not any(lines or grids for lines, grids in pages):
-        raise UnsupportedFormat("a scanned PDF (no text layer); OCR is not available in this install")
     text = "".join(ln["text"] for lines, _ in pages for ln in lines)
-    if text.count("(cid:") * 8 > len(text) * 0.3:
-        raise UnsupportedFormat("the PDF's fonts map no characters to Unicode (text reads as (cid:…)); it needs OCR")
-    return _assemble(pages)
+    if not any(lines or grids for lines, grids in pages) or text.count("(cid:") * 8 > len(text) * 0.3:
+        if largest_image > MAX_IMAGE_PIXELS:
+            raise NotAReportError(f"a PDF holding an image of {largest_image:,} pixels (over {MAX_IMAGE_PIXELS:,}): "
+                                  "not a scanned report page")
+        return _by_ocr(data, max_pages, "a scanned PDF (no text layer)" if not text else
+                       "the PDF's fonts map no characters to Unicode (text reads as (cid:…))")
+    return assemble_pages(pages)
+
+
+def _by_ocr(data: bytes, max_pages: int, why: str) -> Page:
+    """A PDF with no usable text layer, read by OCR (when the extra is installed); marked pdf_ocr."""
+    from nianbao.extractors import ocr
+
+    if not ocr.available():
+        raise UnsupportedFormat(f"{why}: reading it needs OCR; {ocr.INSTALL_HINT}")
+    page = ocr.parse_scanned_pdf(data, max_pages)
+    page.meta["x-source-kind"] = "pdf_ocr"
+    return page
 
 
 def _read_page(page) -> tuple[list[dict], list[tuple[float, Grid]]]:
@@ -124,7 +141,8 @@ def _centres(groups, lo: int, hi: int) -> list[float]:
     return out
 
 
-def _assemble(pages: list[tuple[list[dict], list[tuple[float, Grid]]]]) -> Page:
+def assemble_pages(pages: list[tuple[list[dict], list[tuple[float, Grid]]]]) -> Page:
+    """Per-page (lines, grids), from the text layer or from OCR, as one Page."""
     running = _running_lines([lines for lines, _ in pages])
     body_size = median([ln["size"] for lines, _ in pages for ln in lines] or [0])
     page = Page()

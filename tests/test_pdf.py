@@ -56,14 +56,16 @@ def _pdf(build) -> bytes:
     return buf.getvalue()
 
 
-def test_fonts_without_a_unicode_map_are_a_clear_error():
+def test_fonts_without_a_unicode_map_are_read_by_ocr_or_refused_in_one_line(monkeypatch):
     """reportlab's RC4-encrypted CID fonts lose their Unicode mapping in pdfminer: the file opens (no password
-    is asked), and the text that reads as (cid:…) is refused in one line rather than parsed as garbage."""
+    is asked), and text that reads as (cid:…) is never parsed as garbage: OCR reads the rendered pages, and
+    without the OCR extra the file is refused in one line."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.pdfencrypt import StandardEncryption
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.platypus import Paragraph, SimpleDocTemplate
 
+    from nianbao.extractors import ocr
     from nianbao.sample_portal.pdfs import FONT, _font
 
     _font()
@@ -71,6 +73,11 @@ def test_fonts_without_a_unicode_map_are_a_clear_error():
     buf = io.BytesIO()
     SimpleDocTemplate(buf, pagesize=A4, encrypt=StandardEncryption("", ownerPassword="owner", canPrint=1)).build(
         [Paragraph("某县2015年政府信息公开工作年度报告", st), Paragraph("2015年，全年主动公开政府信息120条。", st)])
+    if ocr.available():
+        p = parse_report(buf.getvalue(), "file:///e.pdf")
+        assert p.report["source_kind"] == "pdf_ocr" and p.report["year"] == 2015 and p.report["era"] == "legacy"
+        assert p.report["publisher"] == "某县人民政府" or "某县" in (p.report["publisher"] or "")
+    monkeypatch.setattr(ocr, "available", lambda: False)
     with pytest.raises(NotAReportError, match="Unicode"):
         parse_report(buf.getvalue(), "file:///e.pdf")
 

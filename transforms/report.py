@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from nianbao.extractors import ocr
 from nianbao.extractors.decode import DecodeError, decode_with_notes
 from nianbao.extractors.docx import is_docx, parse_docx
 from nianbao.extractors.page import (
@@ -89,7 +90,10 @@ def parse_report(data: bytes, source_url: str = "", fetched_at: datetime | None 
     if refused:
         raise UnsupportedFormat(refused)
     if is_pdf(data):
-        page, kind = parse_pdf(data, max_pages or PDF_MAX_PAGES), "pdf"
+        page = parse_pdf(data, max_pages or PDF_MAX_PAGES)
+        kind = page.meta.pop("x-source-kind", "pdf")
+    elif image_kind(data) in ("JPEG", "PNG"):
+        page, kind = ocr.parse_image(data, image_kind(data)), "image_ocr"
     elif is_docx(data):
         page, kind = parse_docx(data), "docx"
     else:
@@ -195,10 +199,14 @@ def unsupported_format(data: bytes) -> str | None:
     if data.startswith(_OLE2):
         return ("an old Word .doc or .wps file (OLE2), not read by this version: convert it to .docx "
                 "(soffice --headless --convert-to docx FILE) and parse that")
-    kind = next((name for magic, name in _IMAGES.items() if data.startswith(magic)), None)
-    if kind:
-        return f"a {kind} image: reading scans needs OCR, which is not in this version"
+    kind = image_kind(data)
+    if kind and kind not in ("JPEG", "PNG"):
+        return f"a {kind} image: OCR reads JPEG and PNG pictures; convert it to PNG and parse that"
     return None
+
+
+def image_kind(data: bytes) -> str | None:
+    return next((name for magic, name in _IMAGES.items() if data.startswith(magic)), None)
 
 
 def _era(active: list[dict], apps: list[dict], reviews: list[dict], year: int | None) -> str:
