@@ -21,6 +21,7 @@ from nianbao.extractors.archive import Archive
 from nianbao.extractors.crawler import CrawlResult, FetchedReport, Portal, crawl_portal
 from nianbao.extractors.http import PoliteSession, hosts_sharing
 from nianbao.extractors.page import NotAReportError, UnsupportedFormat
+from nianbao.flows import parse_pool
 from nianbao.store.from_reports import UnstorableReport, partition_of, write_reports
 from nianbao.store.fs import is_uri
 from nianbao.store.keys import check_portal_id
@@ -142,10 +143,11 @@ def process_portal(portal: Portal, archive_dir: str | Path, since: int | None = 
         by_url = {row["url"]: row for row in result.log if row["kind"] == "report"}
         missing = [k for k in crawl.known if stored_shas is not None and not _stored(k, stored_shas)]
         result.unchanged -= len(missing)
-        for fetched in crawl.new + missing:
+        pending = [(fetched, parse_pool.submit(parse_fetched, fetched, portal)) for fetched in crawl.new + missing]
+        for fetched, future in pending:
             row = by_url.get(fetched.url) or next((r for r in result.log if r["url"] == fetched.url), None)
             try:
-                parsed = parse_fetched(fetched, portal)
+                parsed = parse_pool.result(future, parse_fetched, fetched, portal)
                 try:
                     partition_of(parsed.report)
                 except UnstorableReport as exc:
