@@ -11,9 +11,12 @@ the horizontal and vertical lines, every white region they enclose is a cell
 the cell holding its centre, so blank cells stay cells. Pages are deskewed
 first (by the median angle of their long lines). Cells the page-wide pass
 read badly are read again from a tight crop of their own marks: a lone "1" or
-"/" too thin for the text detector (its lean tells which), a minus sign the
-detector dropped, a repeated digit the decoder merged ("77" read as "7"), and
-digits misread as letters (O for 0, l for 1). The lines outside tables and
+"/" too thin for the text detector (its lean tells which), a dash read as 一,
+a minus sign the detector dropped, a repeated digit the decoder merged ("77"
+read as "7"), and digits misread as letters (O for 0, l for 1). A row of
+figures whose parts do not add up to its total has its figures read again
+one by one, and the one other reading that makes the row add up is kept
+(with a warning saying so). The lines outside tables and
 the grids then go through the PDF reader's page assembly (titles, running
 footers, wrapped paragraphs), so downstream is shared.
 """
@@ -34,6 +37,7 @@ _DIGITS = re.compile(r"[\dOoIlSs|,，.\s]+")
 _FIGURE = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _ZERO_MARKS = {"/", "—", "-", "－", "无"}
+_DASHES = {"一", "二", "—", "–", "-", "－", "_", "——", "一一", "～", "~"}  # a lone dash, misread
 
 
 def available() -> bool:
@@ -70,14 +74,15 @@ def parse_scanned_pdf(data: bytes, max_pages: int) -> Page:
     try:
         if len(pdf) > max_pages:
             raise NotAReportError(f"{len(pdf)} pages, over the limit of {max_pages} pages (raise it with --max-pages)")
-        pages = []
+        pages, notes = [], []
         for page in pdf:
             width, height = page.get_size()
             scale = min(DPI / 72, (MAX_PIXELS / max(width * height, 1)) ** 0.5)
-            pages.append(read_page(np.asarray(page.render(scale=scale, grayscale=True).to_pil().convert("L"))))
+            pages.append(read_page(np.asarray(page.render(scale=scale, grayscale=True).to_pil().convert("L")),
+                                   notes))
     finally:
         pdf.close()
-    return _assemble(pages, "the scanned PDF")
+    return _assemble(pages, "the scanned PDF", notes)
 
 
 def parse_image(data: bytes, kind: str = "PNG") -> Page:
@@ -104,20 +109,25 @@ def parse_image(data: bytes, kind: str = "PNG") -> Page:
     if gray.shape[1] > 3000:  # a photo or a 400-dpi scan: OCR at about DPI
         f = 2480 / gray.shape[1]
         gray = cv2.resize(gray, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
-    return _assemble([read_page(gray)], f"the {kind} image")
+    notes: list[str] = []
+    return _assemble([read_page(gray, notes)], f"the {kind} image", notes)
 
 
-def _assemble(pages, what: str) -> Page:
+def _assemble(pages, what: str, notes: list[str]) -> Page:
     from nianbao.extractors.pdf import assemble_pages
 
     page = assemble_pages(pages)
     if not page.blocks:
         raise NotAReportError(f"OCR found no text in {what} (blank, or not a report page)")
+    if notes:
+        page.meta["x-notes"] = "\n".join(notes)
     return page
 
 
-def read_page(gray) -> tuple[list[dict], list[tuple[float, Grid]]]:
-    """(text lines outside tables, [(top, grid)]) of one page image, as the PDF reader gives them."""
+def read_page(gray, notes: list[str] | None = None) -> tuple[list[dict], list[tuple[float, Grid]]]:
+    """(text lines outside tables, [(top, grid)]) of one page image, as the PDF reader gives them; what was
+    decided between readings is added to ``notes``."""
+    notes = [] if notes is None else notes
     gray = deskew(gray)
     boxes = recognise(gray)
     rules = ruling_lines(gray)
@@ -128,7 +138,7 @@ def read_page(gray) -> tuple[list[dict], list[tuple[float, Grid]]]:
     for cells, (x0, y0, x1, y1) in tables:
         inside = [i for i, b in enumerate(boxes) if x0 <= b["cx"] <= x1 and y0 <= b["cy"] <= y1]
         used.update(inside)
-        grids.append((float(y0), _grid(cells, [boxes[i] for i in inside], unruled)))
+        grids.append((float(y0), _grid(cells, [boxes[i] for i in inside], unruled, notes)))
     lines = _lines([b for i, b in enumerate(boxes) if i not in used], gray.shape[1])
     return lines, grids
 
@@ -216,7 +226,7 @@ def _cuts(values: list[float], tolerance: float) -> list[float]:
     return out
 
 
-def _grid(cells: list[tuple[int, int, int, int]], boxes: list[dict], gray) -> Grid:
+def _grid(cells: list[tuple[int, int, int, int]], boxes: list[dict], gray, notes: list[str]) -> Grid:
     """Cell rectangles and the text boxes inside them as a Grid: a merged cell covers every grid position
     whose centre it holds, with one origin."""
     # a cell's edge and its neighbour's lie a ruling line's width apart: cluster them as one cut
@@ -254,7 +264,37 @@ def _grid(cells: list[tuple[int, int, int, int]], boxes: list[dict], gray) -> Gr
         if any(o < len(cells) for o in row_o):
             rows.append(row_t)
             origin.append(row_o)
+    for row_t, row_o in zip(rows, origin, strict=True):
+        _choose_by_total(row_t, row_o, lambda ks: _reread_figures(gray, cells, ks, line_height), notes)
     return rectangular(rows, origin, len(cells) + len(row_mid) * len(col_mid))
+
+
+def _choose_by_total(row: list[str], owners: list[int], alternatives, notes: list[str]) -> None:
+    """A row of figures ending in its total whose parts do not add up: each figure is read again from its own
+    marks (``alternatives(owner ids)`` gives the other readings), and when exactly one changed cell makes the
+    parts add up to the total, that reading is kept and said in ``notes``."""
+    values = [(i, o) for i, (t, o) in enumerate(zip(row, owners, strict=True))
+              if _FIGURE.fullmatch(t) or t in _ZERO_MARKS]
+    unique = list(dict.fromkeys(o for _, o in values))
+    if len(unique) < 3:
+        return
+    first = {o: next(row[i] for i, oo in values if oo == o) for o in unique}
+
+    def holds(readings: dict[int, str]) -> bool:
+        figures = [0.0 if readings[o] in _ZERO_MARKS else float(readings[o].replace(",", "")) for o in unique]
+        return abs(sum(figures[:-1]) - figures[-1]) < 1e-6
+
+    if holds(first):
+        return
+    others = alternatives([o for o in unique if first[o] not in _ZERO_MARKS])
+    fixes = [(o, t) for o, t in others.items() if t != first[o] and holds({**first, o: t})]
+    if len(fixes) != 1:
+        return
+    owner, text = fixes[0]
+    for i, o in values:
+        if o == owner:
+            row[i] = text
+    notes.append(f"OCR read a cell as {first[owner]} or {text}; {text} makes its row add up to its total")
 
 
 def _read_again(gray, cells, texts: dict[int, list[dict]], content: dict[int, str], line_height: float
@@ -285,6 +325,7 @@ def _read_again(gray, cells, texts: dict[int, list[dict]], content: dict[int, st
     out = {}
     for (k, crop, before, score), (text, new_score) in zip(todo, found, strict=True):
         text = _as_figure(cell_text(text))
+        text = "—" if text in _DASHES else text
         if text in ("1", "/", "l", "I", "|") or (not text and _one_stroke(crop)):
             text, new_score = ("/" if _slanted(crop) else "1"), max(new_score, 0.5)  # its lean decides
         if new_score >= 0.5 and (_FIGURE.fullmatch(text) or text in _ZERO_MARKS) and \
@@ -293,9 +334,29 @@ def _read_again(gray, cells, texts: dict[int, list[dict]], content: dict[int, st
     return out
 
 
+def _reread_figures(gray, cells, keys: list[int], line_height: float) -> dict[int, str]:
+    """Each of these cells' marks recognised again on their own: the figures read."""
+    import cv2
+
+    crops = {}
+    for k in keys:
+        x0, y0, x1, y1 = cells[k]
+        box = _marks(gray[y0:y1, x0:x1], line_height)
+        if box is not None:
+            pad = max(4, int(line_height * 0.3))
+            crops[k] = cv2.copyMakeBorder(gray[y0 + box[1]:y0 + box[3], x0 + box[0]:x0 + box[2]], pad, pad, pad, pad,
+                                          cv2.BORDER_CONSTANT, value=255)
+    if not crops:
+        return {}
+    found = _engine().text_rec([cv2.cvtColor(c, cv2.COLOR_GRAY2BGR) for c in crops.values()])[0]
+    read = {k: _as_figure(cell_text(text)) for k, (text, _) in zip(crops, found, strict=True)}
+    return {k: text for k, text in read.items() if _FIGURE.fullmatch(text)}
+
+
 def _marks(cell, line_height: float) -> tuple[int, int, int, int] | None:
     """The bounds of the marks inside a cell image: dark components clear of the cell's edges (where the
-    stubs of its ruling lines lie) and at least a third of a text line tall; None for a blank cell."""
+    stubs of its ruling lines lie) and at least a third of a text line tall, or else a lone dash; None for a
+    blank cell."""
     import cv2
     import numpy as np
 
@@ -307,8 +368,14 @@ def _marks(cell, line_height: float) -> tuple[int, int, int, int] | None:
     found = [stats[i] for i in range(1, n) if stats[i][1] >= edge and stats[i][0] >= edge and
              stats[i][0] + stats[i][2] <= w - edge and stats[i][1] + stats[i][3] <= h - edge and
              stats[i][3] >= line_height / 3]
-    if not found:
-        return None
+    if not found:  # a dash alone (a zero printed as —): flat, clear of the edges, away from the rules
+        dashes = [stats[i] for i in range(1, n) if stats[i][0] >= edge + 2 and stats[i][1] >= edge + 2 and
+                  stats[i][0] + stats[i][2] <= w - edge - 2 and stats[i][1] + stats[i][3] <= h - edge - 2 and
+                  stats[i][2] >= line_height * 0.3 and stats[i][2] >= 3 * stats[i][3]]
+        if len(dashes) != 1:
+            return None
+        x, y, dw, dh = (int(v) for v in dashes[0][:4])
+        return x, max(0, y - int(line_height / 3)), x + dw, min(h, y + dh + int(line_height / 3))
     top, bottom = min(s[1] for s in found), max(s[1] + s[3] for s in found)
     found += [stats[i] for i in range(1, n) if stats[i][0] >= edge and stats[i][0] + stats[i][2] <= w - edge and
               top <= stats[i][1] + stats[i][3] / 2 <= bottom and stats[i][4] >= 3]  # a minus sign, a decimal point
@@ -401,8 +468,9 @@ def _slanted(crop) -> bool:
 
 
 def _cell_text(boxes: list[dict]) -> str:
-    """A cell's text boxes in reading order."""
-    return _as_figure("".join(b["text"] for b in _reading_order(boxes)))
+    """A cell's text boxes in reading order; a lone dash (read as 一, the character one) is a dash."""
+    text = _as_figure("".join(b["text"] for b in _reading_order(boxes)))
+    return "—" if text in _DASHES else text
 
 
 def _as_figure(text: str) -> str:

@@ -92,8 +92,10 @@ def parse_report(data: bytes, source_url: str = "", fetched_at: datetime | None 
     if is_pdf(data):
         page = parse_pdf(data, max_pages or PDF_MAX_PAGES)
         kind = page.meta.pop("x-source-kind", "pdf")
+        decode_notes += [n for n in page.meta.pop("x-notes", "").split("\n") if n]
     elif image_kind(data) in ("JPEG", "PNG"):
         page, kind = ocr.parse_image(data, image_kind(data)), "image_ocr"
+        decode_notes += [n for n in page.meta.pop("x-notes", "").split("\n") if n]
     elif is_docx(data):
         page, kind = parse_docx(data), "docx"
     else:
