@@ -13,6 +13,7 @@ that count on one process); the default is the number of cores.
 from __future__ import annotations
 
 import atexit
+import gc
 import multiprocessing
 import os
 import threading
@@ -54,14 +55,17 @@ def shutdown() -> None:
     process behind."""
     global _POOL
     with _LOCK:
-        if _POOL is not None:
-            _POOL.shutdown(wait=True, cancel_futures=True)
-            _POOL = None
-            from multiprocessing import resource_tracker
+        if _POOL is None:
+            return
+        pool, _POOL = _POOL, None
+        pool.shutdown(wait=True, cancel_futures=True)
+        del pool
+        gc.collect()  # the pool's semaphores unregister now, while the tracker still runs
+        from multiprocessing import resource_tracker
 
-            stop = getattr(resource_tracker._resource_tracker, "_stop", None)
-            if stop is not None:
-                stop()
+        stop = getattr(resource_tracker._resource_tracker, "_stop", None)
+        if stop is not None:  # else it outlives us, and with no init to reap it lingers as a zombie
+            stop()
 
 
 def submit(fn, *args) -> Future:

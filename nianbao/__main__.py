@@ -4,4 +4,5 @@ import sys
 
 from nianbao.flows.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # not when a spawned parse worker imports this module
+    sys.exit(main())
