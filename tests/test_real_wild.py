@@ -40,7 +40,7 @@ def test_page(stem):
 def test_totals_do_not_fall(capsys):
     totals = score_all(str(WILD), verbose=False)
     assert totals["right"] / totals["cells"] >= 0.94
-    assert totals["fields_right"] / totals["fields"] >= 0.85
+    assert totals["fields_right"] / totals["fields"] >= 0.92  # 142/154 when measured
 
 
 @pytest.mark.parametrize("form", ["pipes", "blank_lines", "lone_pipes", "pipe_rows"])
@@ -71,3 +71,22 @@ def test_real_tables_dumped_in_every_text_form(name, form, tmp_path):
     dumped.write_text("\n".join(lines), encoding="utf-8")
     s = score_page(dumped, {**gold, "report": {}})  # the tables only: report fields are scored on the pages
     assert s["right"] == s["cells"], s["misses"][:5]
+
+
+def test_a_department_that_names_no_place_is_placed_by_what_it_answers_to():
+    """我局 under the one 区 the text names (根据区政府…, 荔湾区政务公开办); a site branded “中国永嘉”; and when
+    nothing but one province is named, the province alone (the publisher's own code stays unknown)."""
+    from nianbao.transforms.report import parse_report
+
+    def report(text: str) -> dict:
+        body = "一、总体情况\n" + text + "\n二、主动公开政府信息情况\n规章 | 0 | 0 | 0 |"
+        return parse_report(body.encode(), "file:///x.txt", year=2020).report
+
+    r = report("2020年，我局认真贯彻广州市荔湾区政务公开工作办公室的部署，根据区政府关于政务公开的要求开展工作。")
+    assert (r["adcode"], r["region"]) == ("440103", "440000")
+    r = report("本年报的电子版可以在“中国永嘉”县政府门户网站上下载。")
+    assert r["adcode"] == "330324"
+    r = report("2020年，我局深入学习贯彻习近平总书记对广东重要讲话精神，落实省委、市委工作部署。")
+    assert (r["adcode"], r["region"], r["region_name"]) == (None, "440000", None)
+    r = report("2020年，我局落实广东省和浙江省的协作部署。")  # two provinces: no guess
+    assert r["region"] is None

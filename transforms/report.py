@@ -6,6 +6,7 @@ elsewhere, so the same bytes always give the same rows.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -169,7 +170,7 @@ def parse_report(data: bytes, source_url: str = "", fetched_at: datetime | None 
     checks = run_checks(apps, reviews)
     report = {
         "report_id": rid, "year": y, "adcode": code, "region": province,
-        "region_name": region.name if region else None,
+        "region_name": region.name if region and code else None,
         "admin_level": metadata.admin_level(pub or "", region.level if region else None),
         "publisher": pub, "publisher_kind": metadata.publisher_kind(pub or "") if pub else None,
         "publisher_id": metadata.publisher_id(pub, code),
@@ -291,6 +292,15 @@ def _place(pub: str | None, adcode: str | None, default_adcode: str | None, cand
         region = _region_of_site(body)
         if region is not None:
             warnings.append(f"region read from the site the report says it publishes on ({region.name})")
+    if region is None:
+        region = _region_of_parent(body)
+        if region is not None:
+            warnings.append(f"region read from the government the report answers to ({region.name})")
+    if region is None:
+        province = _province_named(body)
+        if province is not None:
+            warnings.append(f"only the province is known, from the one province the text names ({province.name})")
+            return None, province
     _signal_warnings(body, region, warnings)
     return (region.adcode if region else None), region
 
@@ -300,10 +310,50 @@ _SITE = re.compile(r"([\u4e00-\u9fff]{2,12}?(?:人民政府|政府))(?:门户)?�
 
 def _region_of_site(body: str) -> Region | None:
     """A department that names no place (我局, 市农业农村局) publishes on its government's site: "在中江县人民政府
-    网站主动公开…", "通过绵竹市人民政府门户网站…". The place of that site, when the text names exactly one."""
-    places = {r.adcode: r for m in _SITE.finditer(norm(body[:8000]))
+    网站主动公开…", "通过绵竹市人民政府门户网站…", "在“中国永嘉”县政府门户网站". The place of that site, when the
+    text names exactly one."""
+    text = norm(body[:8000])
+    places = {r.adcode: r for m in _SITE.finditer(text)
               if (r := region_in_name(re.split(r"在|通过|依托|利用|和|及|与|、", m.group(1))[-1])) is not None}
+    places.update({r.adcode: r for m in _BRANDED_SITE.finditer(text)
+                   if (r := region_in_name(m.group(1) + m.group(2))) is not None})
     return next(iter(places.values())) if len(places) == 1 else None
+
+
+_BRANDED_SITE = re.compile(r"中国([\u4e00-\u9fff]{2,4}?)(县|区|市)(?:人民)?政府(?:门户)?网站")  # (quotes normed away)
+
+
+def _region_of_parent(body: str) -> Region | None:
+    """A department that names only its level ("根据区政府关于…", 县政府的部署) under the one county-level place of
+    that kind the text names (广州市荔湾区政务公开工作办公室): its government's place."""
+    text = norm(body[:8000])
+    kinds = {m.group(1) for m in re.finditer(r"(?:^|[，。,、；;（(根据按照在落实和与])(区|县)(?:委|人民)?政府", text)}
+    if len(kinds) != 1:
+        return None
+    kind = kinds.pop()
+    places = {r.adcode: r for r in regions_mentioned(text) if r.level == "county" and r.name.endswith(kind)}
+    return next(iter(places.values())) if len(places) == 1 else None
+
+
+def _province_named(body: str) -> Region | None:
+    """The one province a text names (广东省, or 广东 alone: 对广东重要讲话), for a report that names no place of
+    its own; None when it names none or several."""
+    text = norm(body[:8000])
+    found = {r.adcode: r for name, r in _province_names().items() if name in text}
+    return next(iter(found.values())) if len(found) == 1 else None
+
+
+@functools.lru_cache(maxsize=1)
+def _province_names() -> dict[str, Region]:
+    from nianbao.transforms.regions import regions, short_name
+
+    out = {}
+    for r in regions().values():
+        if r.level == "province" and r.status == "current":
+            out[r.name] = r
+            if len(short_name(r.name)) >= 2:
+                out[short_name(r.name)] = r
+    return out
 
 
 def _publisher(candidates: list[tuple[str, str]], body: str, given: str | None,
