@@ -138,6 +138,10 @@ def parse_report(data: bytes, source_url: str = "", fetched_at: datetime | None 
             active, apps, reviews = [], [], []
     else:
         era = _era(active, apps, reviews, y)
+    if era == "legacy" and (y or 0) >= FIRST_NATIONAL_FORMAT_YEAR and _has_national_labels(body):
+        era = "2021" if y >= 2021 else "2019"
+        warnings.append("the national-format tables are printed without figures (an empty template, or a dump "
+                        "that lost its cells); the era is the year's format")
     if era == "2019" and active and era_signal(active) == "2021":
         warnings.append("section 二 uses the 2021 columns while section 三 uses the 2019 rows")
     if era == "legacy" and (y or 0) >= 2019:
@@ -224,6 +228,12 @@ def _era(active: list[dict], apps: list[dict], reviews: list[dict], year: int | 
     if apps or reviews:
         return "2021" if (year or 0) >= 2021 else "2019"
     return "legacy"  # no national-format tables: figures are in the narrative, whatever the year
+
+
+def _has_national_labels(body: str) -> bool:
+    """Whether the text carries the national format's table labels (第二十条第(一)项 … 申请人情况)."""
+    text = norm(body)
+    return "第二十条第" in text and ("申请人情况" in text or "本年新收政府信息公开申请数量" in text)
 
 
 def _reads_like_report(title: str, body: str, sections: list[dict]) -> bool:
