@@ -28,6 +28,7 @@ bench: venv
 	$(BIN)/python -m benchmarks.scaling_bench
 	$(BIN)/python -m benchmarks.cold_parse
 	$(BIN)/python -m benchmarks.store_bench
+	$(BIN)/python -m benchmarks.memory_bench
 	$(BIN)/python -m benchmarks.ocr_bench
 	$(BIN)/python -m benchmarks.crawl_bench
 	$(BIN)/python -m benchmarks.flow_bench
