@@ -2,6 +2,8 @@
 
 import io
 import math
+import os
+import shutil
 import subprocess
 import sys
 
@@ -117,13 +119,47 @@ def test_a_truncated_pdf_and_the_page_limit_option(tmp_path):
 
 
 @pytest.mark.parametrize("head,needle", [
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "convert it to .docx"),
     (b"\xff\xd8\xff\xe0\x00\x10JFIF" + b"\x00" * 600, "JPEG image"),
     (b"\x89PNG\r\n\x1a\n" + b"\x00" * 600, "PNG image"),
 ])
-def test_old_word_files_and_images_are_typed_one_line_refusals(tmp_path, head, needle):
+def test_broken_images_are_one_line_errors(tmp_path, head, needle):
     path = tmp_path / "report.bin"
     path.write_bytes(head)
     r = subprocess.run([sys.executable, "-m", "nianbao", "parse", str(path), "--json"], capture_output=True,
                        text=True, timeout=120)
     assert r.returncode == 2 and needle in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def test_an_old_word_file_without_a_converter_is_a_typed_refusal_naming_what_to_install(tmp_path):
+    path = tmp_path / "report.doc"
+    path.write_bytes(OLE2 + b"\x00" * 600)
+    r = subprocess.run([sys.executable, "-m", "nianbao", "parse", str(path), "--json"], capture_output=True,
+                       text=True, timeout=120, env={**os.environ, "PATH": str(tmp_path)})  # no antiword, no catdoc
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert "install antiword" in r.stderr and "convert it to .docx" in r.stderr
+
+
+def test_an_old_word_file_is_read_through_the_converter_on_the_path(tmp_path, monkeypatch):
+    """The converter's text (antiword prints tables as pipe rows) is read as a text page, marked doc. The
+    stand-in converter prints what antiword prints for a 2010 county report."""
+    fake = tmp_path / "antiword"
+    fake.write_text("#!/bin/sh\ncat <<'EOF'\n某县2010年政府信息公开工作年度报告\n\n一、概述\n"
+                    "2010年，全县主动公开政府信息1,234条。\n二、依申请公开情况\n全年共受理政府信息公开申请56件。\nEOF\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+    p = parse_report(OLE2 + b"\x00" * 600, "file:///r.doc")
+    assert p.report["source_kind"] == "doc" and p.report["year"] == 2010 and p.report["era"] == "legacy"
+    legacy = {m["metric"]: m["value"] for m in p.legacy_metrics}
+    assert legacy["proactive_items"] == 1234 and legacy["applications_received"] == 56
+
+
+@pytest.mark.skipif(not shutil.which("antiword"), reason="antiword is not installed (apt install antiword)")
+def test_a_damaged_word_file_is_one_line_from_the_real_converter(tmp_path):
+    path = tmp_path / "report.doc"
+    path.write_bytes(OLE2 + b"\x00" * 600)
+    r = subprocess.run([sys.executable, "-m", "nianbao", "parse", str(path), "--json"], capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "antiword" in r.stderr, r.stderr

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from nianbao.extractors import ocr
 from nianbao.extractors.decode import DecodeError, decode_with_notes
+from nianbao.extractors.doc import doc_text, is_doc
 from nianbao.extractors.docx import is_docx, parse_docx
 from nianbao.extractors.page import (
     Block,
@@ -90,6 +91,9 @@ def parse_report(data: bytes, source_url: str = "", fetched_at: datetime | None 
     refused = unsupported_format(data)
     if refused:
         raise UnsupportedFormat(refused)
+    source_kind = None
+    if is_doc(data):  # an old Word file: its converter's text (tables as pipe rows) is read as a text page
+        data, content_type, source_kind = doc_text(data).encode("utf-8"), "text/plain; charset=utf-8", "doc"
     if is_pdf(data):
         page = parse_pdf(data, max_pages or PDF_MAX_PAGES)
         kind = page.meta.pop("x-source-kind", "pdf")
@@ -113,6 +117,7 @@ def parse_report(data: bytes, source_url: str = "", fetched_at: datetime | None 
             decode_notes.append("the page is in Traditional characters; read converted to Simplified")
         kind = "html" if looks_like_html(text) else "text"
         page = parse_html(text) if kind == "html" else parse_text(text)
+        kind = source_kind or kind
     warnings: list[str] = list(decode_notes)
     blocks, title = _select_report(page, publisher, warnings)
     body = "\n".join(b.text for b in blocks if b.grid is None)
@@ -196,16 +201,12 @@ def parse_report(data: bytes, source_url: str = "", fetched_at: datetime | None 
 FIRST_NATIONAL_FORMAT_YEAR = 2019  # the 2019 format's first reports cover 2019
 
 
-_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _IMAGES = {b"\xff\xd8\xff": "JPEG", b"\x89PNG\r\n\x1a\n": "PNG", b"GIF8": "GIF", b"BM": "BMP", b"II*\x00": "TIFF",
            b"MM\x00*": "TIFF"}
 
 
 def unsupported_format(data: bytes) -> str | None:
     """One line naming a file type this version does not read (and what would), or None."""
-    if data.startswith(_OLE2):
-        return ("an old Word .doc or .wps file (OLE2), not read by this version: convert it to .docx "
-                "(soffice --headless --convert-to docx FILE) and parse that")
     kind = image_kind(data)
     if kind and kind not in ("JPEG", "PNG"):
         return f"a {kind} image: OCR reads JPEG and PNG pictures; convert it to PNG and parse that"
