@@ -285,7 +285,7 @@ class PortalCrawler:
         self._log(resp.url, "report", resp.outcome, resp, sha=doc.sha256 if doc else None)
         page_links = discovery.links(text, resp.url) if text else []
         attachments = []
-        for att in discovery.attachments(page_links):
+        for att in discovery.attachments(page_links) + (discovery.table_images(text, resp.url) if text else []):
             if att.url in self.seen:
                 continue
             self.seen.add(att.url)

@@ -76,6 +76,29 @@ def links(text: str, base: str) -> list[Link]:
     return out
 
 
+TABLE_IMAGE = re.compile(r"\.(png|jpe?g)(?:$|\?)", re.I)
+
+
+def table_images(text: str, base: str, limit: int = 12) -> list[Link]:
+    """The JPEG/PNG pictures of a report page that has no <table>: its statistics tables may be pictures (a
+    scan pasted into the page). In document order, at most ``limit``."""
+    if re.search(r"<table", text, re.I):
+        return []
+    doc = parse(text)
+    if doc is None:
+        return []
+    base_el = doc.find(".//base")
+    if base_el is not None and base_el.get("href"):
+        base = urljoin(base, base_el.get("href"))
+    out = []
+    for img in doc.iter("img"):
+        src = (img.get("src") or "").strip()
+        url = urljoin(base, src).split("#")[0] if src and not src.startswith("data:") else ""
+        if url and TABLE_IMAGE.search(urlsplit(url).path + "?") and url not in {link.url for link in out}:
+            out.append(Link(url, (img.get("alt") or "").strip()))
+    return out[:limit]
+
+
 def report_year_of(title: str) -> int | None:
     t = arabic_years(norm(title))
     m = REPORT_TITLE.search(t)

@@ -28,7 +28,7 @@ from nianbao.store.keys import check_portal_id
 from nianbao.store.parquet_store import upsert
 from nianbao.store.schemas import SCHEMAS
 from nianbao.transforms.regions import lookup
-from nianbao.transforms.report import ParsedReport, parse_report
+from nianbao.transforms.report import ParsedReport, image_kind, parse_report
 
 ARCHIVE_DIR = "_archive"  # beside the datasets; readers skip names starting with "_"
 
@@ -173,21 +173,30 @@ def process_portal(portal: Portal, archive_dir: str | Path, since: int | None = 
 
 
 def parse_fetched(fetched: FetchedReport, portal: Portal | None) -> ParsedReport:
-    """The report a fetched page holds; when the page is only a link to its report (附件：…年报.pdf), the
-    report in the linked file, with the page as source_url and the file as document_url."""
-    def parse(body: bytes, url: str, ctype: str | None) -> ParsedReport:
+    """The report a fetched page holds; when its tables are pictures, the page with the pictures read by OCR;
+    when the page is only a link to its report (附件：…年报.pdf), the report in the linked file, with the page
+    as source_url and the file as document_url."""
+    def parse(body: bytes, url: str, ctype: str | None, images: list[bytes] = ()) -> ParsedReport:
         return parse_report(body, url, fetched.fetched_at, content_type=ctype,
                             default_publisher=portal.publisher if portal else None,
-                            default_adcode=portal.adcode if portal else None)
+                            default_adcode=portal.adcode if portal else None, table_images=images)
 
     page, page_error = None, None
     try:
         page = parse(fetched.body, fetched.url, fetched.content_type)
     except NotAReportError as exc:
         page_error = exc
+    pictures = [body for _, body, _ in fetched.attachments if image_kind(body) in ("JPEG", "PNG")]
+    if page is not None and pictures and not _has_tables(page) and (page.report["year"] or 9999) >= 2019:
+        # a national-format report whose tables may be pictures: read them by OCR
+        pictured = parse(fetched.body, fetched.url, fetched.content_type, pictures)
+        if _has_tables(pictured):
+            return pictured
     if page is not None and _has_figures(page):
         return page
     for url, body, ctype in fetched.attachments:  # the page names its report but the figures are in the file
+        if image_kind(body) in ("JPEG", "PNG"):
+            continue  # pictures were read above, as the page's tables
         try:
             parsed = parse(body, url, ctype)
         except NotAReportError:
@@ -198,6 +207,10 @@ def parse_fetched(fetched: FetchedReport, portal: Portal | None) -> ParsedReport
     if page is None:
         raise page_error
     return page
+
+
+def _has_tables(p: ParsedReport) -> bool:
+    return bool(p.active_disclosure or p.applications or p.reviews_litigation)
 
 
 def _has_figures(p: ParsedReport) -> bool:

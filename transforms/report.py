@@ -75,12 +75,14 @@ def report_id(adcode: str | None, publisher: str | None, year: int | None) -> st
 def parse_report(data: bytes, source_url: str = "", fetched_at: datetime | None = None, *,
                  publisher: str | None = None, adcode: str | None = None, year: int | None = None,
                  content_type: str | None = None, default_publisher: str | None = None,
-                 default_adcode: str | None = None, max_pages: int | None = None) -> ParsedReport:
+                 default_adcode: str | None = None, max_pages: int | None = None,
+                 table_images: list[bytes] = ()) -> ParsedReport:
     """Parse one page. Raises NotAReportError when the bytes hold no report.
 
     ``publisher``/``adcode``/``year`` override the page; ``default_publisher``
     and ``default_adcode`` (a crawler's registry entry) are used only where
     the page names none, since one column may list many publishers' reports.
+    ``table_images``: the JPEG/PNG pictures of a page whose tables are pictures, read by OCR.
     """
     if not data or not data.strip():
         raise NotAReportError("empty input")
@@ -119,6 +121,8 @@ def parse_report(data: bytes, source_url: str = "", fetched_at: datetime | None 
         page = parse_html(text) if kind == "html" else parse_text(text)
         kind = source_kind or kind
     warnings: list[str] = list(decode_notes)
+    if table_images:
+        _add_pictured_tables(page, table_images, warnings)
     blocks, title = _select_report(page, publisher, warnings)
     body = "\n".join(b.text for b in blocks if b.grid is None)
 
@@ -229,6 +233,25 @@ def _era(active: list[dict], apps: list[dict], reviews: list[dict], year: int | 
     if apps or reviews:
         return "2021" if (year or 0) >= 2021 else "2019"
     return "legacy"  # no national-format tables: figures are in the narrative, whatever the year
+
+
+def _add_pictured_tables(page: Page, images: list[bytes], warnings: list[str]) -> None:
+    """A page whose tables are pictures (JPEG/PNG pasted in): each picture read by OCR, and its tables added
+    after the page's own text, in the pictures' order, each with the heading the picture shows above it."""
+    read = 0
+    for data in images:
+        try:
+            pictured = ocr.parse_image(data, image_kind(data) or "PNG")
+        except NotAReportError:  # not OCR-able here (no extra), or no text: a logo, a photo
+            continue
+        for block in pictured.blocks:  # the tables only: the page's own text is the report's text
+            if block.grid is not None:
+                block.grid.context = block.grid.context or next(
+                    (b.text for b in reversed(page.blocks) if b.grid is None), "")
+                page.blocks.append(block)
+        read += 1
+    if read:
+        warnings.append(f"tables read by OCR from {read} picture(s) in the page")
 
 
 def _has_national_labels(body: str) -> bool:
