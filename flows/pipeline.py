@@ -28,7 +28,7 @@ from nianbao.store.keys import check_portal_id
 from nianbao.store.parquet_store import upsert
 from nianbao.store.schemas import SCHEMAS
 from nianbao.transforms.regions import lookup
-from nianbao.transforms.report import ParsedReport, image_kind, parse_report
+from nianbao.transforms.report import FIRST_NATIONAL_FORMAT_YEAR, ParsedReport, image_kind, parse_report
 
 ARCHIVE_DIR = "_archive"  # beside the datasets; readers skip names starting with "_"
 
@@ -187,7 +187,8 @@ def parse_fetched(fetched: FetchedReport, portal: Portal | None) -> ParsedReport
     except NotAReportError as exc:
         page_error = exc
     pictures = [body for _, body, _ in fetched.attachments if image_kind(body) in ("JPEG", "PNG")]
-    if page is not None and pictures and not _has_tables(page) and (page.report["year"] or 9999) >= 2019:
+    if page is not None and pictures and not _has_tables(page) and \
+            (page.report["year"] or 9999) >= FIRST_NATIONAL_FORMAT_YEAR:
         # a national-format report whose tables may be pictures: read them by OCR
         pictured = parse(fetched.body, fetched.url, fetched.content_type, pictures)
         if _has_tables(pictured):
