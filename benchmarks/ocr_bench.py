@@ -16,17 +16,10 @@ import random
 import time
 
 from nianbao.extractors import ocr
-from nianbao.sample_portal.pages import Report
+from nianbao.sample_portal.pages import Report, parsed_cells
 from nianbao.sample_portal.pdfs import render_pdf
 from nianbao.sample_portal.scans import as_pdf, scan
 from nianbao.transforms.report import parse_report
-
-
-def cells(p) -> dict:
-    out = {("a", r["item"], r["measure"]): r["value"] for r in p.active_disclosure}
-    out.update({("b", r["outcome"], r["applicant"]): r["value"] for r in p.applications})
-    out.update({("c", r["proceeding"], r["outcome"]): r["value"] for r in p.reviews_litigation})
-    return out
 
 
 def main() -> None:
@@ -53,7 +46,7 @@ def main() -> None:
         p = parse_report(scanned, "held-out-scan.pdf")
         t_ocr += time.perf_counter() - t
         pages += len(images)
-        want, got = cells(text_layer), cells(p)
+        want, got = parsed_cells(text_layer), parsed_cells(p)
         ok = sum(1 for k, v in want.items() if got.get(k) is not None and math.isclose(got[k], v))
         right, total = right + ok, total + len(want)
         fields = (p.report["year"], p.report["era"], p.report["publisher"]) == \

@@ -117,6 +117,14 @@ class Report:
         self._fill_reviews(rnd)
         return self
 
+    def cells(self) -> dict:
+        """Every table cell, keyed as parsed_cells() keys a parse: ("a", item, measure), ("b", outcome,
+        applicant), ("c", proceeding, outcome)."""
+        out = {("a",) + k: v for k, v in self.active.items()}
+        out.update({("b",) + k: v for k, v in self.applications.items()})
+        out.update({("c",) + k: v for k, v in self.reviews.items()})
+        return out
+
     def zero_rows(self, outcomes: list[str]) -> Report:
         """Make some detail rows all zero (and keep the balance: received shrinks with them)."""
         for (o, a), v in list(self.applications.items()):
@@ -132,6 +140,14 @@ class Report:
             for o, v in zip(REVIEW_OUTCOMES[:4], parts, strict=False):
                 self.reviews[(p, o)] = v
             self.reviews[(p, "total")] = sum(parts)
+
+
+def parsed_cells(parsed) -> dict:
+    """A ParsedReport's table cells, keyed as Report.cells() keys the values it was made from."""
+    out = {("a", r["item"], r["measure"]): r["value"] for r in parsed.active_disclosure}
+    out.update({("b", r["outcome"], r["applicant"]): r["value"] for r in parsed.applications})
+    out.update({("c", r["proceeding"], r["outcome"]): r["value"] for r in parsed.reviews_litigation})
+    return out
 
 
 def _td(text, rowspan=1, colspan=1, style="") -> str:

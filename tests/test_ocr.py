@@ -11,7 +11,7 @@ import pytest
 
 from nianbao.extractors import ocr
 from nianbao.extractors.page import NotAReportError, UnsupportedFormat
-from nianbao.sample_portal.pages import Report
+from nianbao.sample_portal.pages import Report, parsed_cells
 from nianbao.sample_portal.pdfs import render_pdf
 from nianbao.sample_portal.scans import as_pdf, scan
 from nianbao.transforms.report import parse_report
@@ -19,22 +19,8 @@ from nianbao.transforms.report import parse_report
 needs_ocr = pytest.mark.skipif(not ocr.available(), reason="the OCR extra is not installed: pip install 'nianbao[ocr]'")
 
 
-def values(p):
-    out = {("a", r["item"], r["measure"]): r["value"] for r in p.active_disclosure}
-    out.update({("b", r["outcome"], r["applicant"]): r["value"] for r in p.applications})
-    out.update({("c", r["proceeding"], r["outcome"]): r["value"] for r in p.reviews_litigation})
-    return out
-
-
-def wanted(rep):
-    out = {("a",) + k: v for k, v in rep.active.items()}
-    out.update({("b",) + k: v for k, v in rep.applications.items()})
-    out.update({("c",) + k: v for k, v in rep.reviews.items()})
-    return out
-
-
 def share_right(p, rep) -> float:
-    got, want = values(p), wanted(rep)
+    got, want = parsed_cells(p), rep.cells()
     return sum(1 for k, v in want.items() if got.get(k) is not None and math.isclose(got[k], v)) / len(want)
 
 
@@ -65,14 +51,14 @@ def test_a_picture_of_a_page_is_read(dpi, angle, fmt, share):
     rep = Report(2020, seed=7).fill()
     pdf, _ = render_pdf(rep, 5)
     page_one = parse_report(first_page(pdf), "file:///page.pdf", publisher="张掖市人民政府")
-    want = values(page_one)
+    want = parsed_cells(page_one)
     assert len(want) >= 20
     picture = scan(pdf, dpi, angle, 8, 2)[0]
     buf = io.BytesIO()
     picture.save(buf, fmt, quality=85) if fmt == "JPEG" else picture.save(buf, fmt)
     p = parse_report(buf.getvalue(), f"file:///page.{fmt.lower()}", publisher="张掖市人民政府")
     assert p.report["source_kind"] == "image_ocr" and p.report["year"] == 2020
-    got = values(p)
+    got = parsed_cells(p)
     # 150 dpi is the floor: digits that touch ("77") are read as one
     assert sum(1 for k, v in want.items() if got.get(k) is not None and math.isclose(got[k], v)) >= share * len(want)
 

@@ -10,23 +10,9 @@ import sys
 import pytest
 
 from nianbao.extractors.page import NotAReportError
-from nianbao.sample_portal.pages import Report
+from nianbao.sample_portal.pages import Report, parsed_cells
 from nianbao.sample_portal.pdfs import render_pdf
 from nianbao.transforms.report import parse_report
-
-
-def values(p):
-    out = {("a",) + (r["item"], r["measure"]): r["value"] for r in p.active_disclosure}
-    out.update({("b",) + (r["outcome"], r["applicant"]): r["value"] for r in p.applications})
-    out.update({("c",) + (r["proceeding"], r["outcome"]): r["value"] for r in p.reviews_litigation})
-    return out
-
-
-def wanted(rep):
-    out = {("a",) + k: v for k, v in rep.active.items()}
-    out.update({("b",) + k: v for k, v in rep.applications.items()})
-    out.update({("c",) + k: v for k, v in rep.reviews.items()})
-    return out
 
 
 @pytest.mark.parametrize("seed", range(10))
@@ -35,7 +21,7 @@ def test_generated_pdfs_read_completely(seed):
     rep = Report(year, seed=100 + seed).fill()
     data, style = render_pdf(rep, seed)
     p = parse_report(data, "file:///r.pdf")
-    got, want = values(p), wanted(rep)
+    got, want = parsed_cells(p), rep.cells()
     bad = {k: (got.get(k), v) for k, v in want.items() if got.get(k) is None or not math.isclose(got[k], v)}
     assert not bad, (style, list(bad.items())[:5])
     assert set(got) == set(want), style
