@@ -179,18 +179,24 @@ def _recover(store) -> list[str]:
             pending = [d for ds_ in DATASETS for d in _partition_dirs(store, ds_)]
         for pdir in pending:
             dataset = pdir.split("/", 1)[0]
-            if dataset not in DATASETS:
-                continue
-            fresh = _scan_partition(store, dataset, pdir)
-            old = store.read(f"{pdir}/{MANIFEST}")
-            if old != _manifest_bytes(fresh):
+            if dataset in DATASETS and _rescan(store, dataset, pdir)[0]:
                 done.append(f"{pdir}: manifest rebuilt from its files")
-                if fresh["files"]:
-                    store.write(f"{pdir}/{MANIFEST}", _manifest_bytes(fresh))
-                else:
-                    store.remove(f"{pdir}/{MANIFEST}")
         store.remove(PENDING)
     return done
+
+
+def _rescan(store, dataset: str, pdir: str) -> tuple[bool, bytes | None]:
+    """Rebuild a partition's manifest from its files and save it if it differs from the stored one (removed
+    when no file is left). Returns (whether it changed, the stored manifest's bytes before)."""
+    manifest = _scan_partition(store, dataset, pdir)
+    fresh, old = _manifest_bytes(manifest), store.read(f"{pdir}/{MANIFEST}")
+    if old == fresh:
+        return False, old
+    if manifest["files"]:
+        store.write(f"{pdir}/{MANIFEST}", fresh)
+    else:
+        store.remove(f"{pdir}/{MANIFEST}")
+    return True, old
 
 
 Batches = dict[tuple[int, str | None], pa.Table]
@@ -462,12 +468,11 @@ def repair(root: str | Path) -> list[str]:
                 changes.append(f"{dataset}/_manifest.json: replaced by one manifest per partition")
             for pdir in _partition_dirs(store, dataset):
                 try:
-                    fresh = _scan_partition(store, dataset, pdir)
+                    changed, old = _rescan(store, dataset, pdir)
                 except StoreError as exc:
                     changes.append(str(exc))
                     continue
-                old = store.read(f"{pdir}/{MANIFEST}")
-                if old == _manifest_bytes(fresh):
+                if not changed:
                     continue
                 try:
                     before = json.loads(old)["files"] if old else None
@@ -475,10 +480,6 @@ def repair(root: str | Path) -> list[str]:
                     before = None
                 what = "rebuilt (unreadable)" if old and before is None else "added" if old is None else "updated"
                 changes.append(f"{pdir}/{MANIFEST}: {what}")
-                if fresh["files"]:
-                    store.write(f"{pdir}/{MANIFEST}", _manifest_bytes(fresh))
-                else:
-                    store.remove(f"{pdir}/{MANIFEST}")
     return changes
 
 
