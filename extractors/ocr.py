@@ -245,11 +245,8 @@ def _grid(cells: list[tuple[int, int, int, int]], boxes: list[dict], gray, notes
     line_height = heights[len(heights) // 2] if heights else 20.0
     content.update(_read_again(gray, cells, texts, content, line_height))
     for k, text in content.items():
-        if text in ("1", "/"):  # one stroke: its lean decides, not the recogniser
-            x0, y0, x1, y1 = cells[k]
-            box = _marks(gray[y0:y1, x0:x1], line_height)
-            if box is not None:
-                content[k] = "/" if _slanted(gray[y0 + box[1]:y0 + box[3], x0 + box[0]:x0 + box[2]]) else "1"
+        if text in ("1", "/") and (crop := _mark_crop(gray, cells[k], line_height)) is not None:
+            content[k] = "/" if _slanted(crop) else "1"  # one stroke: its lean decides, not the recogniser
     content.update(_recount_digits(gray, cells, content, line_height))
     for k, text in content.items():
         if _FIGURE.fullmatch(text) and texts[k] and _minus_before(gray, cells[k], texts[k], line_height):
@@ -304,28 +301,17 @@ def _read_again(gray, cells, texts: dict[int, list[dict]], content: dict[int, st
     a figure nor words ("m" for 3), or a figure read with low confidence. The crop's reading is kept when
     it is a figure (or a zero mark) and, for a figure already read, when it is more confident. A stroke
     read as "1" or "/" is one or the other by its lean."""
-    import cv2
-
     todo = []
-    for k, (x0, y0, x1, y1) in enumerate(cells):
+    for k, cell in enumerate(cells):
         text, score = content[k], min((b.get("score", 1.0) for b in texts[k]), default=0.0)
         if text in _ZERO_MARKS or _CJK.search(text) or (_FIGURE.fullmatch(text) and score >= 0.9):
             continue
-        box = _marks(gray[y0:y1, x0:x1], line_height)
-        if box is None:
-            continue
-        mx0, my0, mx1, my1 = box
-        pad = max(4, int(line_height * 0.3))
-        crop = cv2.copyMakeBorder(gray[y0 + my0:y0 + my1, x0 + mx0:x0 + mx1], pad, pad, pad, pad,
-                                  cv2.BORDER_CONSTANT, value=255)
-        todo.append((k, crop, text, score))
-    if not todo:
-        return {}
-    found = _engine().text_rec([cv2.cvtColor(c, cv2.COLOR_GRAY2BGR) for _, c, _, _ in todo])[0]
+        crop = _mark_crop(gray, cell, line_height)
+        if crop is not None:
+            todo.append((k, crop, text, score))
     out = {}
+    found = _recognise([crop for _, crop, _, _ in todo])
     for (k, crop, before, score), (text, new_score) in zip(todo, found, strict=True):
-        text = _as_figure(cell_text(text))
-        text = "—" if text in _DASHES else text
         if text in ("1", "/", "l", "I", "|") or (not text and _one_stroke(crop)):
             text, new_score = ("/" if _slanted(crop) else "1"), max(new_score, 0.5)  # its lean decides
         if new_score >= 0.5 and (_FIGURE.fullmatch(text) or text in _ZERO_MARKS) and \
@@ -336,21 +322,33 @@ def _read_again(gray, cells, texts: dict[int, list[dict]], content: dict[int, st
 
 def _reread_figures(gray, cells, keys: list[int], line_height: float) -> dict[int, str]:
     """Each of these cells' marks recognised again on their own: the figures read."""
+    crops = {k: crop for k in keys if (crop := _mark_crop(gray, cells[k], line_height)) is not None}
+    read = {k: text for k, (text, _) in zip(crops, _recognise(list(crops.values())), strict=True)}
+    return {k: text for k, text in read.items() if _FIGURE.fullmatch(text)}
+
+
+def _mark_crop(gray, cell: tuple[int, int, int, int], line_height: float):
+    """The marks of a cell, cropped tight and padded white for the recogniser; None for a blank cell."""
+    x0, y0, x1, y1 = cell
+    box = _marks(gray[y0:y1, x0:x1], line_height)
+    return None if box is None else _padded(gray[y0 + box[1]:y0 + box[3], x0 + box[0]:x0 + box[2]], line_height)
+
+
+def _padded(img, line_height: float):
     import cv2
 
-    crops = {}
-    for k in keys:
-        x0, y0, x1, y1 = cells[k]
-        box = _marks(gray[y0:y1, x0:x1], line_height)
-        if box is not None:
-            pad = max(4, int(line_height * 0.3))
-            crops[k] = cv2.copyMakeBorder(gray[y0 + box[1]:y0 + box[3], x0 + box[0]:x0 + box[2]], pad, pad, pad, pad,
-                                          cv2.BORDER_CONSTANT, value=255)
+    pad = max(4, int(line_height * 0.3))
+    return cv2.copyMakeBorder(img, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255)
+
+
+def _recognise(crops: list) -> list[tuple[str, float]]:
+    """Each crop recognised as one line (the recogniser alone, no detection), cleaned: (text, confidence)."""
+    import cv2
+
     if not crops:
-        return {}
-    found = _engine().text_rec([cv2.cvtColor(c, cv2.COLOR_GRAY2BGR) for c in crops.values()])[0]
-    read = {k: _as_figure(cell_text(text)) for k, (text, _) in zip(crops, found, strict=True)}
-    return {k: text for k, text in read.items() if _FIGURE.fullmatch(text)}
+        return []
+    found = _engine().text_rec([cv2.cvtColor(c, cv2.COLOR_GRAY2BGR) for c in crops])[0]
+    return [(_clean(cell_text(text)), float(score)) for text, score in found]
 
 
 def _marks(cell, line_height: float) -> tuple[int, int, int, int] | None:
@@ -402,17 +400,11 @@ def _recount_digits(gray, cells, content: dict[int, str], line_height: float) ->
         parts = [(int(x), int(y), int(w), int(h)) for x, y, w, h, _ in marks]
         if len(parts) <= len(text) or len(parts) > 6:
             continue
-        pad = max(4, int(line_height * 0.3))
-        crops = [cv2.copyMakeBorder(img[y:y + h, x:x + w], pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255)
-                 for x, y, w, h in parts]
-        todo.append((k, crops))
-    if not todo:
-        return {}
-    flat = [cv2.cvtColor(c, cv2.COLOR_GRAY2BGR) for _, crops in todo for c in crops]
-    found = iter(_engine().text_rec(flat)[0])
+        todo.append((k, [_padded(img[y:y + h, x:x + w], line_height) for x, y, w, h in parts]))
+    found = iter(_recognise([c for _, crops in todo for c in crops]))
     out = {}
     for k, crops in todo:
-        read = [_as_figure(cell_text(t)) for t, _ in (next(found) for _ in crops)]
+        read = [t for t, _ in (next(found) for _ in crops)]
         if all(re.fullmatch(r"\d", r) for r in read) and content[k] in "".join(read):
             out[k] = "".join(read)
     return out
@@ -468,8 +460,13 @@ def _slanted(crop) -> bool:
 
 
 def _cell_text(boxes: list[dict]) -> str:
-    """A cell's text boxes in reading order; a lone dash (read as 一, the character one) is a dash."""
-    text = _as_figure("".join(b["text"] for b in _reading_order(boxes)))
+    """A cell's text boxes in reading order, cleaned."""
+    return _clean("".join(b["text"] for b in _reading_order(boxes)))
+
+
+def _clean(text: str) -> str:
+    """A figure's letter-like misreadings put right; a lone dash (read as 一, the character one) a dash."""
+    text = _as_figure(text)
     return "—" if text in _DASHES else text
 
 

@@ -35,7 +35,15 @@ from nianbao.transforms.checks import run_checks
 from nianbao.transforms.derived import derive_application_totals, derive_review_totals
 from nianbao.transforms.legacy import read_legacy
 from nianbao.transforms.normalize import norm, strip_pinyin, to_simplified, traditional_count
-from nianbao.transforms.regions import Region, lookup, parents, region_in_name, regions_mentioned
+from nianbao.transforms.regions import (
+    Region,
+    lookup,
+    parents,
+    region_in_name,
+    regions,
+    regions_mentioned,
+    short_name,
+)
 from nianbao.transforms.reviews import read_reviews
 from nianbao.transforms.rows import rows_by_section
 from nianbao.transforms.sections import split_sections
@@ -99,10 +107,8 @@ def parse_report(data: bytes, source_url: str = "", fetched_at: datetime | None 
     if is_pdf(data):
         page = parse_pdf(data, max_pages or PDF_MAX_PAGES)
         kind = page.meta.pop("x-source-kind", "pdf")
-        decode_notes += [n for n in page.meta.pop("x-notes", "").split("\n") if n]
     elif image_kind(data) in ("JPEG", "PNG"):
         page, kind = ocr.parse_image(data, image_kind(data)), "image_ocr"
-        decode_notes += [n for n in page.meta.pop("x-notes", "").split("\n") if n]
     elif is_docx(data):
         page, kind = parse_docx(data), "docx"
     else:
@@ -120,6 +126,7 @@ def parse_report(data: bytes, source_url: str = "", fetched_at: datetime | None 
         kind = "html" if looks_like_html(text) else "text"
         page = parse_html(text) if kind == "html" else parse_text(text)
         kind = source_kind or kind
+    decode_notes += [n for n in page.meta.pop("x-notes", "").split("\n") if n]  # what OCR chose between
     warnings: list[str] = list(decode_notes)
     if table_images:
         _add_pictured_tables(page, table_images, warnings)
@@ -379,8 +386,6 @@ def _province_named(body: str) -> Region | None:
 
 @functools.lru_cache(maxsize=1)
 def _province_names() -> dict[str, Region]:
-    from nianbao.transforms.regions import regions, short_name
-
     out = {}
     for r in regions().values():
         if r.level == "province" and r.status == "current":
