@@ -13,24 +13,12 @@ import tempfile
 
 
 def child(n: int, root: str) -> None:
-    from benchmarks.store_bench import PROVINCES, YEARS
-    from nianbao.sample_portal.pages import Report, render
+    from benchmarks.store_bench import synthetic
     from nianbao.store.from_reports import BatchWriter
-    from nianbao.transforms.report import parse_report, report_id
 
-    templates = {era: parse_report(render(Report(y, seed=1).fill()).encode(), "x") for era, y in
-                 (("2019", 2020), ("2021", 2022))}
     writer = BatchWriter(root)
-    for i in range(n):  # reports made one at a time, as a parser hands them over
-        year = YEARS[i % len(YEARS)]
-        prov = PROVINCES[(i // len(YEARS)) % len(PROVINCES)]
-        adcode = prov[:2] + f"{(i // 527) % 90 + 1:02d}00"
-        t = templates["2021" if year >= 2021 else "2019"]
-        rep = dict(t.report, report_id=report_id(adcode, f"机构{i}", year), year=year, adcode=adcode, region=prov,
-                   publisher=f"机构{i}", warnings=[])
-        writer.add(type(t)(rep, [dict(r) for r in t.active_disclosure], [dict(r) for r in t.applications],
-                           [dict(r) for r in t.reviews_litigation], [], [dict(r) for r in t.sections],
-                           [dict(r) for r in t.checks]))
+    for report in synthetic(n, own_rows=True):  # made one at a time, as a parser hands them over
+        writer.add(report)
     writer.flush()
     print(json.dumps({"reports": writer.stored, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 

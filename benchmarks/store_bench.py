@@ -34,11 +34,16 @@ PROVINCES = ["110000", "120000", "130000", "140000", "150000", "210000", "220000
 YEARS = list(range(2008, 2025))
 
 
-def synthetic_reports(n: int):
-    """n reports: real parsed rows of two template pages, re-keyed to other publishers, years and provinces."""
+def synthetic(n: int, own_rows: bool = False):
+    """n reports, one at a time: real parsed rows of two template pages, re-keyed to other publishers, years
+    and provinces. ``own_rows``: each report gets its own copy of the rows, as a parser hands them over
+    (otherwise they share the template's, which costs no memory)."""
     templates = {era: parse_report(render(Report(y, seed=1).fill()).encode(), "x") for era, y in
                  (("2019", 2020), ("2021", 2022))}
-    out = []
+
+    def rows(table: list[dict]) -> list[dict]:
+        return [dict(r) for r in table] if own_rows else table
+
     for i in range(n):
         year = YEARS[i % len(YEARS)]
         prov = PROVINCES[(i // len(YEARS)) % len(PROVINCES)]
@@ -47,8 +52,12 @@ def synthetic_reports(n: int):
         rid = report_id(adcode, f"机构{i}", year)
         rep = dict(t.report, report_id=rid, year=year, adcode=adcode, region=prov, publisher=f"机构{i}",
                    warnings=[])
-        out.append(type(t)(rep, t.active_disclosure, t.applications, t.reviews_litigation, [], t.sections, t.checks))
-    return out
+        yield type(t)(rep, rows(t.active_disclosure), rows(t.applications), rows(t.reviews_litigation), [],
+                      rows(t.sections), rows(t.checks))
+
+
+def synthetic_reports(n: int) -> list:
+    return list(synthetic(n))
 
 
 def timed(fn):
