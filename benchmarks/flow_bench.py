@@ -48,9 +48,10 @@ def plain(out: str) -> float:
 
 
 def with_prefect(out: str) -> float:
-    from nianbao.flows.nightly import nightly
+    """The nightly flow as `nianbao crawl` runs it (local_run: the embedded server's settings)."""
+    from nianbao.flows.nightly import local_run, nightly
 
-    with SamplePortal() as sp:
+    with SamplePortal() as sp, local_run():
         ps = portals(sp.url)
         t = time.perf_counter()
         nightly(out=out, since=0, portals=ps, polite=False, report=False)  # Prefect's cost alone, not the page's
@@ -58,7 +59,7 @@ def with_prefect(out: str) -> float:
 
 
 def prefect_overheads() -> tuple[float, float]:
-    """(seconds a flow run costs, milliseconds a task run costs) on no-op work, best of three."""
+    """(seconds a flow run costs, milliseconds a task run costs) on no-op work, best of three, as a local run."""
     from prefect import flow, task
     from prefect.task_runners import ThreadPoolTaskRunner
 
@@ -78,7 +79,10 @@ def prefect_overheads() -> tuple[float, float]:
             times.append(time.perf_counter() - t)
         return min(times)
 
-    one, many = best(1), best(41)
+    from nianbao.flows.nightly import local_run
+
+    with local_run():
+        one, many = best(1), best(41)
     return one, max(0.0, many - one) / 40 * 1000
 
 

@@ -208,7 +208,7 @@ def cmd_crawl(args) -> int:
     if args.delay is not None:
         for p in portals:
             p.delay = args.delay
-    from nianbao.flows.nightly import backfill, nightly
+    from nianbao.flows.nightly import backfill, local_run, nightly
     from nianbao.flows.pipeline import archive_root
 
     if args.dask_address:
@@ -226,12 +226,13 @@ def cmd_crawl(args) -> int:
     except ValueError as exc:
         print(f"nianbao {args.command}: {exc}", file=sys.stderr)
         return 2
-    if args.command == "backfill":
-        state = backfill_flow(out=args.out, since=args.since, until=args.until, portal_list=portals, progress=True,
-                              archive=archive, return_state=True)
-    else:  # a crawl without --since walks every listing page, as a first crawl of a portal must
-        state = nightly_flow(out=args.out, since=args.since if args.since is not None else 0, portals=portals,
-                             progress=True, archive=archive, return_state=True)
+    with local_run():
+        if args.command == "backfill":
+            state = backfill_flow(out=args.out, since=args.since, until=args.until, portal_list=portals,
+                                  progress=True, archive=archive, return_state=True)
+        else:  # a crawl without --since walks every listing page, as a first crawl of a portal must
+            state = nightly_flow(out=args.out, since=args.since if args.since is not None else 0, portals=portals,
+                                 progress=True, archive=archive, return_state=True)
     summary = state.result(raise_on_failure=False)
     if isinstance(summary, BaseException):  # the run itself crashed (not one portal): its one line
         print(f"nianbao {args.command}: the run failed: {type(summary).__name__}: {summary}", file=sys.stderr)
@@ -242,12 +243,13 @@ def cmd_crawl(args) -> int:
 
 def cmd_reprocess(args) -> int:
     quiet_prefect(_log_level(args))
-    from nianbao.flows.nightly import reprocess_flow
+    from nianbao.flows.nightly import local_run, reprocess_flow
     from nianbao.flows.reprocess import archive_shards
 
     archive_shards(args.out, args.archive, args.allow_empty)  # refuse before starting a flow: one line, exit 2
-    result = reprocess_flow(out=args.out, registry=args.registry, parser_version=args.parser_version,
-                            archive=args.archive, allow_empty=args.allow_empty)
+    with local_run():
+        result = reprocess_flow(out=args.out, registry=args.registry, parser_version=args.parser_version,
+                                archive=args.archive, allow_empty=args.allow_empty)
     print(f"reprocessed {result['reports']} archived report(s) with parser {result['parser_version']}"
           f"{' (skipped: already current)' if result['skipped'] else ''}; {result['failed']} not readable now; "
           f"{result['kept']} kept as stored (no archived bytes to rebuild them from, or unreadable now)")

@@ -23,7 +23,7 @@ def main(out: str = "out") -> int:
 
     quiet_prefect()
     from nianbao.extractors.crawler import load_registry
-    from nianbao.flows.nightly import nightly
+    from nianbao.flows.nightly import local_run, nightly
 
     # A fixed port keeps the URLs (and so the archive's validators) the same from run to run;
     # if it is taken, any free port works, at the cost of fresh downloads.
@@ -36,8 +36,9 @@ def main(out: str = "out") -> int:
             w.writerows(rows)
         print(f"sample portal: {portal.url} ({len(rows)} portals); writing {out}/")
         # The sample pages span 2008-2024: walk every listing page, as a first crawl of a portal would.
-        summary = nightly(out=out, since=0, portals=load_registry(registry), return_state=True).result(
-            raise_on_failure=False)
+        with local_run():
+            summary = nightly(out=out, since=0, portals=load_registry(registry), return_state=True).result(
+                raise_on_failure=False)
         downloads = sum(1 for r in portal.log if r.status == 200)
         print(f"\nrequests to the sample portal: {len(portal.log)} ({downloads} full downloads, "
               f"{sum(1 for r in portal.log if r.status == 304)} not modified)")

@@ -117,6 +117,23 @@ class RunProgress:
 
 
 @contextmanager
+def local_run():
+    """Settings for a run started here (the CLI, the demo) rather than by a Prefect worker. With no
+    PREFECT_API_URL the run talks to an embedded server that lives and dies with this process, so no one
+    reads its heartbeats (they are how a standing server notices a crashed run), and stopping their thread
+    costs up to a second per flow run. With a server configured, heartbeats stay on."""
+    import os
+
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    if os.environ.get("PREFECT_API_URL"):
+        yield
+        return
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        yield
+
+
+@contextmanager
 def _requests_stop_on_signals():
     """Inside a flow run Prefect owns SIGTERM (it raises its own TerminationSignal): chain a handler in front
     that first stops every session's new requests, so the portal tasks end in a request's time instead of
