@@ -1,6 +1,7 @@
 """`make bench` (memory): peak memory of storing parsed reports in bounded batches, for 10,000 and 50,000
-reports, each in a fresh process. Flat means the store path streams: only COMMIT_REPORTS parsed reports
-are held at once, whatever the run's size (parse --out, reprocess and the flows use the same BatchWriter).
+reports, each in a fresh process. Flat means the store path streams: only LOG_REPORTS parsed reports are held
+at once, and one fold reads back at most FOLD_REPORTS reports' rows, whatever the run's size (parse --out and
+reprocess use this BatchWriter; the flows log each portal's reports the same way).
 """
 
 from __future__ import annotations

@@ -32,9 +32,10 @@ from nianbao.flows.pipeline import (
     stored_reports,
     stored_shas_by_portal,
 )
-from nianbao.store.from_reports import COMMIT_REPORTS
+from nianbao.store import report_log
+from nianbao.store.from_reports import FOLD_REPORTS
 
-COMMIT_SECONDS = 60.0  # and at most this long between writes
+COMMIT_SECONDS = 300.0  # and at most this long between folds: how long a stored report may stay unseen
 HOSTS_DIR = "_hosts"  # beside the archive's portal shards: per-host next-request times shared by all workers
 DEFAULT_PARALLEL = 16  # portals in flight: crawling waits on I/O, and per-host gates keep each host polite
 
@@ -171,11 +172,13 @@ def _requests_stop_on_signals():
 def run_portals(portals: list[Portal], out: str, since: int | None, polite: bool = True,
                 until: int | None = None, progress: bool = False, archive: str | None = None,
                 report: bool = True) -> RunSummary:
-    """Submit one task per portal to the flow's task runner; store the outcomes as they complete, a group at a
-    time (COMMIT_REPORTS reports or COMMIT_SECONDS, whichever comes first): one store write serves many small
-    portals. Outcomes not yet stored when a run is stopped are parsed again by the next run from the archive."""
+    """Submit one task per portal to the flow's task runner. Each portal's reports go to the store's log as
+    its task completes (durable at once); the log is folded into the partitions, with the fetch log, a group
+    at a time (FOLD_REPORTS reports or COMMIT_SECONDS, whichever comes first): one store write serves many
+    small portals. What a stopped run logged is folded first by the next run."""
     started = time.monotonic()
     archive_dir = str(archive_root(out, archive))
+    report_log.fold(out)  # a killed run's logged reports, before reading what is stored
     known = stored_reports(out)
     shas = stored_shas_by_portal(out, known)
     by_id = {p.id: p for p in portals}
@@ -198,7 +201,8 @@ def run_portals(portals: list[Portal], out: str, since: int | None, polite: bool
                 outcome = f.result()
                 pending.append(outcome)
                 meter.portal_done(outcome)
-                if sum(len(o.parsed) for o in pending) >= COMMIT_REPORTS or \
+                outcome.log_reports(out)
+                if sum(len(o.logged) for o in pending) >= FOLD_REPORTS or \
                         time.monotonic() - last_commit >= COMMIT_SECONDS:
                     commit()
                     last_commit = time.monotonic()

@@ -22,7 +22,7 @@ from nianbao.extractors.crawler import CrawlResult, FetchedReport, Portal, crawl
 from nianbao.extractors.http import PoliteSession, hosts_sharing
 from nianbao.extractors.page import NotAReportError, UnsupportedFormat
 from nianbao.flows import parse_pool
-from nianbao.store.from_reports import UnstorableReport, partition_of, write_reports
+from nianbao.store.from_reports import UnstorableReport, log_reports, partition_of, write_reports
 from nianbao.store.fs import is_uri
 from nianbao.store.keys import check_portal_id
 from nianbao.store.parquet_store import upsert
@@ -81,6 +81,17 @@ class PortalOutcome:
     finished_at: datetime | None = None
     requests: int = 0
     bytes: int = 0
+    logged: list[dict] = field(default_factory=list)  # reports moved to the store's log: what the summary needs
+
+    def log_reports(self, out: str | Path) -> None:
+        """Append the parsed reports to the store's log (durable at once; readers see them after the next
+        fold) and keep only their ids, hashes and failed checks, so a run holds no more than one portal's
+        parsed reports."""
+        if self.parsed:
+            log_reports(out, self.parsed)
+            self.logged += [{k: p.report[k] for k in ("report_id", "content_sha256", "checks_failed")}
+                            for p in self.parsed]
+            self.parsed = []
 
     @property
     def failures(self) -> dict[str, int]:
@@ -255,15 +266,14 @@ def stored_shas_by_portal(out: str | Path, known: dict[str, str]) -> dict[str, s
 
 def store_outcomes(out: str | Path, outcomes: list[PortalOutcome], portals: dict[str, Portal],
                    started: float, known: dict[str, str]) -> RunSummary:
-    """Upsert every parsed report and the fetch log; the store is the only writer of Parquet.
+    """Upsert every parsed report (with the store's log, folded first) and the fetch log; the store is the
+    only writer of Parquet.
 
     ``known`` ({report_id: content_sha256} already stored) tells new from changed reports; it is
     updated here, so a run reads the reports dataset once, not once per portal.
     """
     summary = RunSummary()
-    parsed = [p for o in outcomes for p in o.parsed]
-    if parsed:
-        write_reports(out, parsed)
+    write_reports(out, [p for o in outcomes for p in o.parsed])
     runs = []
     for o in outcomes:
         counts = {"new": 0, "changed": 0, "unchanged": o.unchanged}
@@ -272,12 +282,12 @@ def store_outcomes(out: str | Path, outcomes: list[PortalOutcome], portals: dict
             summary.failures.append(f"{o.portal_id}: {o.error}")
         else:
             summary.portals_ok += 1
-        for p in o.parsed:
-            before = known.get(p.report["report_id"])
-            kind = "new" if before is None else "changed" if before != p.report["content_sha256"] else "unchanged"
+        for rep in [p.report for p in o.parsed] + o.logged:
+            before = known.get(rep["report_id"])
+            kind = "new" if before is None else "changed" if before != rep["content_sha256"] else "unchanged"
             counts[kind] += 1  # unchanged: the same bytes found again (e.g. at a new URL)
-            summary.checks_failed += p.report["checks_failed"]
-            known[p.report["report_id"]] = p.report["content_sha256"]
+            summary.checks_failed += rep["checks_failed"]
+            known[rep["report_id"]] = rep["content_sha256"]
         summary.reports_new += counts["new"]
         summary.reports_changed += counts["changed"]
         summary.reports_unchanged += counts["unchanged"]

@@ -1,4 +1,5 @@
-"""Parsed reports to partitioned Arrow tables, and the batch upsert of reports."""
+"""Parsed reports to partitioned Arrow tables: written now (write_reports) or logged and folded in large
+groups (log_reports, BatchWriter)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from nianbao.store import report_log
 from nianbao.store.keys import InvalidKey, check_adcode, check_year
-from nianbao.store.parquet_store import upsert_many
+from nianbao.store.report_log import LogBatch
 from nianbao.store.schemas import REPORT_DATASETS, SCHEMAS
 
 
@@ -43,39 +45,67 @@ def columns_of(reports: list, dataset: str) -> pa.Table:
     return pa.table(cols, schema=schema)
 
 
+def log_batch(parsed_reports: list) -> LogBatch:
+    """A batch of ParsedReports as the store's log holds it: grouped by partition, each report's rows of every
+    report dataset. A report given twice: the last wins. Refused (UnstorableReport) before anything is written
+    when a report cannot name its partition."""
+    latest = {p.report["report_id"]: p for p in parsed_reports}
+    keyed = sorted(((partition_of(p.report), i, p) for i, p in enumerate(latest.values())),
+                   key=lambda k: (k[0][0], k[0][1] or "", k[1]))
+    reports = [p for _, _, p in keyed]
+    entries = [(p.report["report_id"], year, region,
+                tuple(1 if d == "reports" else len(getattr(p, d)) for d in REPORT_DATASETS))
+               for (year, region), _, p in keyed]
+    return LogBatch(entries, {d: columns_of(reports, d) for d in REPORT_DATASETS})
+
+
 def write_reports(root: str | Path, parsed_reports: list) -> dict[str, dict]:
-    """Upsert a batch of ParsedReports into every report dataset of the store at ``root``."""
-    latest = {p.report["report_id"]: p for p in parsed_reports}  # the same report twice: the last wins
-    by_partition: dict[tuple[int, str | None], list] = {}
-    for p in latest.values():
-        by_partition.setdefault(partition_of(p.report), []).append(p)
-    ids_by_part = {part: [p.report["report_id"] for p in reports] for part, reports in by_partition.items()}
-    work = {dataset: ({part: columns_of(reports, dataset) for part, reports in by_partition.items()}, ids_by_part)
-            for dataset in REPORT_DATASETS}
-    return upsert_many(root, work)
+    """Upsert a batch of ParsedReports into every report dataset of the store at ``root`` now (with whatever
+    the store's log holds, folded first)."""
+    return report_log.fold(root, log_batch(parsed_reports) if parsed_reports else None)
 
 
-# Parsed reports gathered before one store write. A write costs about one file per (dataset, partition) it
-# touches, whatever its size, so larger writes cost less per report; 2,000 parsed reports hold ~130 MB.
-COMMIT_REPORTS = 2000
+def log_reports(root: str | Path, parsed_reports: list) -> None:
+    """Log a batch of ParsedReports (durable at once); readers see them after the next fold."""
+    report_log.append(root, log_batch(parsed_reports))
+
+
+# A write costs about one file per (dataset, partition) it touches, whatever its size, so the log is folded
+# into the partitions in large groups; a group is read back as Arrow tables (~6 KB a report), not kept as
+# parsed reports (~65 KB each).
+FOLD_REPORTS = 10_000
+LOG_REPORTS = 500  # parsed reports held in memory before they are logged
 
 
 class BatchWriter:
-    """Parsed reports stored ``size`` at a time, so memory stays flat however many a run parses."""
+    """Parsed reports logged LOG_REPORTS at a time and folded into the partitions FOLD_REPORTS at a time, so
+    memory stays flat however many a run parses, and a killed run's logged reports are folded by the next
+    write."""
 
-    def __init__(self, root: str | Path, size: int = COMMIT_REPORTS):
-        self.root, self.size = root, size
+    def __init__(self, root: str | Path, log_size: int = LOG_REPORTS, fold_size: int = FOLD_REPORTS):
+        self.root, self.log_size, self.fold_size = root, log_size, fold_size
         self.pending: list = []
-        self.stored = 0  # reports written so far
+        self.logged = 0  # reports logged since the last fold
+        self.stored = 0  # reports folded so far
         self.files = 0  # partition files written so far
 
     def add(self, parsed) -> None:
         self.pending.append(parsed)
-        if len(self.pending) >= self.size:
-            self.flush()
+        if len(self.pending) >= self.log_size:
+            self._log()
+            if self.logged >= self.fold_size:
+                self.flush()
+
+    def _log(self) -> None:
+        if self.pending:
+            log_reports(self.root, self.pending)
+            self.logged += len(self.pending)
+            self.pending = []
 
     def flush(self) -> None:
-        if self.pending:
-            self.files += sum(s["written"] for s in write_reports(self.root, self.pending).values())
-            self.stored += len(self.pending)
-            self.pending = []
+        """Fold everything added so far into the partitions."""
+        if self.pending or self.logged:
+            batch = log_batch(self.pending) if self.pending else None
+            self.files += sum(s["written"] for s in report_log.fold(self.root, batch).values())
+            self.stored += self.logged + len(self.pending)
+            self.logged, self.pending = 0, []

@@ -216,30 +216,35 @@ def upsert(root: str | Path, dataset: str, batches: Batches,
 
 
 def upsert_many(root: str | Path, work: dict[str, tuple[Batches, dict | None]]) -> dict[str, dict]:
-    """Upsert several datasets under one lock, in two phases: every file touched is read, merged and
+    """Upsert several datasets under one lock (see upsert_locked)."""
+    store = storage(root)
+    try:
+        with store.lock():
+            return upsert_locked(store, work)
+    except StorageError as exc:
+        raise StoreError(str(exc)) from None
+
+
+def upsert_locked(store, work: dict[str, tuple[Batches, dict | None]]) -> dict[str, dict]:
+    """Upsert several datasets, the store's lock held, in two phases: every file touched is read, merged and
     serialised first, and only then is any file written. So a store file that cannot be read stops the
     write before anything changed, rather than halfway through the datasets."""
     for dataset in work:
         if dataset not in DATASETS:
             raise StoreError(f"unknown dataset {dataset!r}")
-    store = storage(root)
     dirs = {d: {key: partition_dir(d, *key) for key in batches} for d, (batches, _) in work.items()}  # keys checked
     stats = {d: {"written": 0, "unchanged": 0} for d in work}
-    try:
-        with store.lock():
-            _recover(store)
-            plans = []
-            for dataset, (batches, replace_ids) in work.items():
-                for key, new in sorted(batches.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
-                    ids = replace_ids[key] if replace_ids is not None else new.column("report_id").to_pylist()
-                    plan = _plan(store, dataset, dirs[dataset][key], new, set(ids))
-                    stats[dataset]["written"] += len(plan.writes)
-                    stats[dataset]["unchanged"] += plan.unchanged
-                    if plan.changed:
-                        plans.append(plan)
-            _commit(store, plans)
-    except StorageError as exc:
-        raise StoreError(str(exc)) from None
+    _recover(store)
+    plans = []
+    for dataset, (batches, replace_ids) in work.items():
+        for key, new in sorted(batches.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
+            ids = replace_ids[key] if replace_ids is not None else new.column("report_id").to_pylist()
+            plan = _plan(store, dataset, dirs[dataset][key], new, set(ids))
+            stats[dataset]["written"] += len(plan.writes)
+            stats[dataset]["unchanged"] += plan.unchanged
+            if plan.changed:
+                plans.append(plan)
+    _commit(store, plans)
     return stats
 
 

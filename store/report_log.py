@@ -1,0 +1,143 @@
+"""The store's write-ahead log of report batches, folded into the partitions in large groups.
+
+A batch of reports touches one part file per (dataset, partition), so writing
+each portal's few reports straight into the partitions creates files by the
+thousand. Instead a batch is appended here as one file (durable at once), and
+``fold`` writes every logged batch into the partitions in one upsert, so many
+small batches cost about what one large write does.
+
+Layout: <root>/_log/<seq>.batch. Readers never see the log (pyarrow skips
+names starting with ``_``, and a ``*.parquet`` glob does not match it): logged
+reports appear when folded. A batch file is a JSON header line (its reports,
+in partition order, with their row counts per dataset) then one Arrow IPC
+stream per dataset. Files are written atomically and removed only after the
+fold that holds them is committed, so a crash between the two folds them
+again, which changes nothing (an unchanged report rewrites no file). Where a
+report is logged twice, the later batch wins.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+
+from nianbao.store.fs import StorageError, storage
+from nianbao.store.parquet_store import StoreError, upsert_locked
+from nianbao.store.schemas import REPORT_DATASETS, SCHEMAS
+
+LOG_DIR = "_log"
+_VERSION = 1
+
+
+@dataclass
+class LogBatch:
+    """Reports of one batch, grouped by partition: ``reports`` lists (report_id, year, region, rows per
+    dataset) in the order of the rows in ``tables``."""
+
+    reports: list[tuple[str, int, str | None, tuple[int, ...]]]
+    tables: dict[str, pa.Table]
+
+
+def encode(batch: LogBatch) -> bytes:
+    streams = []
+    for name in REPORT_DATASETS:
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, SCHEMAS[name]) as writer:
+            writer.write_table(batch.tables[name])
+        streams.append(sink.getvalue().to_pybytes())
+    header = {"version": _VERSION, "datasets": list(REPORT_DATASETS), "lengths": [len(s) for s in streams],
+              "reports": [list(r[:3]) + [list(r[3])] for r in batch.reports]}
+    return json.dumps(header, ensure_ascii=False).encode() + b"\n" + b"".join(streams)
+
+
+def decode(data: bytes, name: str) -> LogBatch:
+    try:
+        line, _, body = data.partition(b"\n")
+        header = json.loads(line)
+        if header.get("version") != _VERSION or header.get("datasets") != list(REPORT_DATASETS):
+            raise ValueError(f"written by another nianbao (log version {header.get('version')})")
+        tables, at = {}, 0
+        for dataset, length in zip(REPORT_DATASETS, header["lengths"], strict=True):
+            tables[dataset] = pa.ipc.open_stream(pa.BufferReader(body[at:at + length])).read_all()
+            at += length
+        reports = [(r[0], r[1], r[2], tuple(r[3])) for r in header["reports"]]
+    except (ValueError, KeyError, TypeError, pa.ArrowException) as exc:
+        raise StoreError(f"{name}: unreadable store log batch ({str(exc)[:100]}); fold it with the nianbao "
+                         "that wrote it, or delete it and run `nianbao reprocess`") from None
+    return LogBatch(reports, tables)
+
+
+def _names(store) -> list[str]:
+    return sorted(store.glob(f"{LOG_DIR}/*.batch"))
+
+
+def append(root: str | Path, batch: LogBatch) -> None:
+    """Log one batch: written atomically and synced before this returns, visible to readers after a fold."""
+    store = storage(root)
+    data = encode(batch)
+    try:
+        with store.lock():
+            names = _names(store)
+            seq = int(names[-1].rsplit("/", 1)[1].split(".")[0]) + 1 if names else 1
+            store.write(f"{LOG_DIR}/{seq:012d}.batch", data)
+    except StorageError as exc:
+        raise StoreError(str(exc)) from None
+
+
+def logged(root: str | Path) -> int:
+    """How many batches wait in the log."""
+    return len(_names(storage(root)))
+
+
+def fold(root: str | Path, batch: LogBatch | None = None) -> dict[str, dict]:
+    """Write every logged batch, then ``batch`` (if given), into the partitions in one upsert; then
+    empty the log. Returns the upsert's per-dataset counts of files written and reports unchanged."""
+    store = storage(root)
+    try:
+        with store.lock():
+            names = _names(store)
+            batches = [decode(store.read(n), store.path(n)) for n in names] + ([batch] if batch else [])
+            stats = upsert_locked(store, _work(batches)) if batches else {}
+            for name in names:
+                store.remove(name)
+    except StorageError as exc:
+        raise StoreError(str(exc)) from None
+    return stats
+
+
+def _work(batches: list[LogBatch]) -> dict[str, tuple[dict, dict]]:
+    """The upsert's work: for each dataset, {partition: rows} and {partition: report ids}, each report's
+    rows taken from the last batch that holds it."""
+    last: dict[str, int] = {}
+    for i, b in enumerate(batches):
+        for rid, *_ in b.reports:
+            last[rid] = i
+    ids: dict[tuple, list[str]] = {}
+    spans: dict[str, dict[tuple, list]] = {d: {} for d in REPORT_DATASETS}
+    for i, b in enumerate(batches):
+        offsets = dict.fromkeys(REPORT_DATASETS, 0)
+        for rid, year, region, counts in b.reports:
+            keep = last[rid] == i
+            if keep:
+                ids.setdefault((year, region), []).append(rid)
+            for dataset, n in zip(REPORT_DATASETS, counts, strict=True):
+                if keep:
+                    _add_span(spans[dataset].setdefault((year, region), []), b.tables[dataset], offsets[dataset], n)
+                offsets[dataset] += n
+    return {d: ({part: _table(d, spans[d].get(part, [])) for part in ids}, ids) for d in REPORT_DATASETS}
+
+
+def _add_span(spans: list, table: pa.Table, start: int, n: int) -> None:
+    """Add rows [start, start+n) of ``table``, merged with the previous span when they adjoin."""
+    if spans and spans[-1][0] is table and spans[-1][1] + spans[-1][2] == start:
+        spans[-1][2] += n
+    else:
+        spans.append([table, start, n])
+
+
+def _table(dataset: str, spans: list) -> pa.Table:
+    parts = [t.slice(start, n) for t, start, n in spans if n]
+    return pa.concat_tables(parts) if parts else SCHEMAS[dataset].empty_table()

@@ -1,0 +1,115 @@
+"""The store's write-ahead log: logged batches are durable but unseen until a fold, a fold writes them all in
+one upsert (the last batch of a report wins), a crash anywhere folds them again without changing anything,
+and a store built through the log is byte-identical to one written directly."""
+
+import hashlib
+
+import pytest
+
+from nianbao.store import report_log
+from nianbao.store.from_reports import BatchWriter, log_reports, write_reports
+from nianbao.store.fs import LocalStorage
+from nianbao.store.parquet_store import StoreError, compact, verify
+from nianbao.store.read import read_dataset
+from tests.test_store_parts import county
+
+
+def values(root, rid: str) -> dict:
+    df = read_dataset(root, "applications")
+    return {(r.outcome, r.applicant): r.value for r in df[df.report_id == rid].itertuples()}
+
+
+def expected(parsed) -> dict:
+    return {(c["outcome"], c["applicant"]): c["value"] for c in parsed.applications}
+
+
+def tree(root) -> dict[str, str]:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*.parquet"))}
+
+
+def test_logged_reports_are_durable_but_unseen_until_the_fold(tmp_path):
+    write_reports(tmp_path, [county(0)])
+    log_reports(tmp_path, [county(1), county(2)])
+    log_reports(tmp_path, [county(3)])
+    assert report_log.logged(tmp_path) == 2
+    assert read_dataset(tmp_path, "reports").report_id.nunique() == 1  # readers see only folded reports
+    stats = report_log.fold(tmp_path)
+    assert report_log.logged(tmp_path) == 0 and stats["applications"]["written"] == 1  # 3 reports: one new file
+    df = read_dataset(tmp_path, "applications")
+    assert df.report_id.nunique() == 4 and len(df) == 4 * 23 * 7
+    assert values(tmp_path, county(2).report["report_id"]) == expected(county(2))
+    assert verify(tmp_path) == []
+
+
+def test_the_last_logged_version_of_a_report_wins(tmp_path):
+    old, new, newest = county(0), county(0, seed=50), county(0, seed=99)
+    rid = old.report["report_id"]
+    assert new.report["report_id"] == rid and expected(old) != expected(newest)
+    log_reports(tmp_path, [old, county(1)])
+    log_reports(tmp_path, [new])
+    log_reports(tmp_path, [newest])
+    report_log.fold(tmp_path)
+    assert values(tmp_path, rid) == expected(newest)
+    assert read_dataset(tmp_path, "reports").report_id.nunique() == 2
+
+
+def test_a_direct_write_folds_what_a_killed_run_logged_first(tmp_path):
+    """Logged v2 then killed; a later direct write of v3 must win, and the other logged report is kept."""
+    rid = county(0).report["report_id"]
+    write_reports(tmp_path, [county(0)])
+    log_reports(tmp_path, [county(0, seed=50), county(1)])  # the run dies here: never folded
+    write_reports(tmp_path, [county(0, seed=99)])
+    assert values(tmp_path, rid) == expected(county(0, seed=99))
+    assert read_dataset(tmp_path, "reports").report_id.nunique() == 2 and report_log.logged(tmp_path) == 0
+
+
+def test_a_fold_cut_before_the_log_is_emptied_folds_again_to_the_same_store(tmp_path, monkeypatch):
+    log_reports(tmp_path, [county(0), county(1)])
+    monkeypatch.setattr(LocalStorage, "remove", lambda self, rel: (_ for _ in ()).throw(OSError("power cut")))
+    with pytest.raises(OSError):
+        report_log.fold(tmp_path)
+    monkeypatch.undo()
+    before = tree(tmp_path)
+    assert report_log.logged(tmp_path) == 1
+    stats = report_log.fold(tmp_path)  # the same batch again: every report unchanged, no file rewritten
+    assert sum(s["written"] for s in stats.values()) == 0 and stats["applications"]["unchanged"] == 1  # files
+    assert tree(tmp_path) == before and report_log.logged(tmp_path) == 0 and verify(tmp_path) == []
+
+
+def test_an_unreadable_log_batch_is_named_and_changes_nothing(tmp_path):
+    write_reports(tmp_path, [county(0)])
+    log_reports(tmp_path, [county(1)])
+    (bad,) = (tmp_path / "_log").glob("*.batch")
+    bad.write_bytes(b'{"version": 1, "datasets": ["reports"]}\ngarbage')
+    before = tree(tmp_path)
+    with pytest.raises(StoreError, match=f"{bad.name}: unreadable store log batch"):
+        write_reports(tmp_path, [county(2)])
+    assert tree(tmp_path) == before and bad.exists()
+
+
+def test_batch_writer_logs_and_folds_in_groups_and_matches_a_direct_write(tmp_path):
+    reports = [county(i) for i in range(12)]
+    writer = BatchWriter(tmp_path / "logged", log_size=2, fold_size=5)
+    seen = []
+    for r in reports:
+        writer.add(r)
+        seen.append(read_dataset(tmp_path / "logged", "reports").report_id.nunique()
+                    if (tmp_path / "logged" / "reports").exists() else 0)
+    assert seen == [0, 0, 0, 0, 0, 6, 6, 6, 6, 6, 6, 12]  # folded after the 6th and the 12th report
+    writer.flush()
+    assert writer.stored == 12 and report_log.logged(tmp_path / "logged") == 0
+    write_reports(tmp_path / "direct", reports)
+    compact(tmp_path / "logged")
+    compact(tmp_path / "direct")
+    assert tree(tmp_path / "logged") == tree(tmp_path / "direct")
+
+
+def test_a_report_that_cannot_name_its_partition_is_refused_before_anything_is_logged(tmp_path):
+    from nianbao.store.from_reports import UnstorableReport
+
+    bad = county(1)
+    bad.report["year"] = None
+    with pytest.raises(UnstorableReport, match="year is unknown"):
+        log_reports(tmp_path, [county(0), bad])
+    assert report_log.logged(tmp_path) == 0
