@@ -10,7 +10,7 @@ from __future__ import annotations
 from nianbao.transforms.normalize import label as norm_label
 from nianbao.transforms.numbers import parse_value
 from nianbao.transforms.rows import Row, trim_blanks
-from nianbao.transforms.vocabulary import code_order, codes, group_of, match
+from nianbao.transforms.vocabulary import code_order, codes, group_of, match, vocabulary
 
 APPLICANTS = code_order("applications", "applicant")
 ORG_CODES = [c for c in APPLICANTS if c not in ("natural_person", "total")]
@@ -25,6 +25,8 @@ def read_applications(rows: list[Row]) -> tuple[list[dict], list[str]]:
     header_cells: list[str] = []
     order: list[str] | None = None
     group: str | None = None
+    orphans: list[tuple[str | None, Row, list[str], list[str]]] = []  # (outcome above, row, labels, values)
+    last: str | None = None
     for row in rows:
         labels, values = row.split()
         if _is_header(labels):
@@ -36,7 +38,7 @@ def read_applications(rows: list[Row]) -> tuple[list[dict], list[str]]:
                 group = group_of(lab) or group
             continue
         if not labels:
-            warnings.append(f"三: a row of values with no label ({' | '.join(values)[:40]}); skipped")
+            orphans.append((last, row, labels, values))
             continue
         if order is None:
             order = applicant_order(header_cells)
@@ -54,8 +56,9 @@ def read_applications(rows: list[Row]) -> tuple[list[dict], list[str]]:
                 break
         row_group = row_group or GROUP_OF_CODE.get(outcome)
         if outcome is None:
-            warnings.append(f"三: row {' / '.join(labels)[:50]!r} not recognised; skipped")
+            orphans.append((last, row, labels, values))
             continue
+        last = outcome
         group = row_group or (None if outcome in TOP_LEVEL else group)
         if any(k[0] == outcome for k in cells):
             # A second table with the same rows: pages quote last year's table before this year's.
@@ -67,7 +70,77 @@ def read_applications(rows: list[Row]) -> tuple[list[dict], list[str]]:
             if not v.ok:
                 warnings.append(f"三: {outcome}/{applicant} cell {raw!r} is not a number")
             cells[(outcome, applicant)] = {"outcome": outcome, "applicant": applicant, "value": v.value, "raw": raw}
+    _place_orphans(orphans, cells, order or list(APPLICANTS), warnings)
     return list(cells.values()), warnings
+
+
+OUTCOME_ORDER = code_order("applications", "outcome")
+FULL_LABELS = {r["code"]: norm_label(r["label_zh"]) for r in vocabulary()
+               if r["table"] == "applications" and r["dimension"] == "outcome"}
+
+
+def _place_orphans(orphans: list, cells: dict, order: list[str], warnings: list[str]) -> None:
+    """Rows whose label is lost (a dump printed it elsewhere) or cut short (行政机关不再处理其政府信息公):
+    such a row is read as the row the national order puts next after the one above it, when that row is
+    missing, its label (if any) is a piece of that row's label, and the report's 总计 agrees: with the row
+    placed, every applicant's 总计 is the sum of its outcome rows (an all-zero row cannot break a sum, so
+    it only needs the place). Otherwise the row is skipped, and a warning names it."""
+    era_2021 = any(k[0] in ERA_2021 for k in cells)
+    placed_above: str | None = None
+    for above, row, labels, values in orphans:
+        above = placed_above if placed_above and _follows(placed_above, above) else above
+        nxt = _next_outcome(above, era_2021)
+        text = norm_label("".join(labels))
+        fits = nxt is not None and not any(k[0] == nxt for k in cells) and \
+            (not labels or (len(text) >= 6 and text in FULL_LABELS[nxt]))
+        if fits:
+            fitted = _fit(row, values, order, [], nxt)
+            trial = {**cells, **{(nxt, a): {"value": parse_value(raw).value} for a, raw in zip(order, fitted,
+                                                                                                  strict=False)}}
+            zero = all(parse_value(v).value == 0 for v in fitted)
+            if zero or _totals_add_up(trial, order):
+                for applicant, raw in zip(order, fitted, strict=False):
+                    cells[(nxt, applicant)] = {"outcome": nxt, "applicant": applicant,
+                                               "value": parse_value(raw).value, "raw": raw}
+                what = f"label {' / '.join(labels)[:30]!r}" if labels else "no label"
+                warnings.append(f"三: a row with {what} read as {nxt}, the row after {above} "
+                                + ("(all zero)" if zero else "(with it every 总计 adds up)"))
+                placed_above = nxt
+                continue
+        if labels:
+            warnings.append(f"三: row {' / '.join(labels)[:50]!r} not recognised; skipped")
+        else:
+            warnings.append(f"三: a row of values with no label ({' | '.join(values)[:40]}); skipped")
+
+
+def _follows(placed: str, above: str | None) -> bool:
+    """The orphan placed last sits below ``above`` (both come after it in the page)."""
+    return above is None or OUTCOME_ORDER.index(placed) > OUTCOME_ORDER.index(above)
+
+
+def _next_outcome(above: str | None, era_2021: bool) -> str | None:
+    if above is None or above in ("total_handled", "carried_forward"):
+        return None
+    for code in OUTCOME_ORDER[OUTCOME_ORDER.index(above) + 1:]:
+        if code == "other" and era_2021 or code in ERA_2021 and not era_2021:
+            continue
+        return code
+    return None
+
+
+def _totals_add_up(cells: dict, order: list[str]) -> bool:
+    """Every applicant's (七)总计 is the sum of the outcome rows under 三."""
+    detail = [o for o in OUTCOME_ORDER if o not in ("received", "carried_over", "total_handled", "carried_forward")]
+    checked = False
+    for a in order:
+        total = cells.get(("total_handled", a), {}).get("value")
+        if total is None:
+            continue
+        parts = [cells.get((o, a), {}).get("value") or 0.0 for o in detail]
+        if abs(sum(parts) - total) > 1e-6:
+            return False
+        checked = True
+    return checked
 
 
 def _is_header(labels: list[str]) -> bool:

@@ -52,6 +52,10 @@ def read_reviews(rows: list[Row]) -> tuple[list[dict], list[str]]:
         if len(loose) > 15 and len(loose) % 15 == 0:  # last year's table quoted before this year's
             warnings.append(f"四: {len(loose) // 15} tables of 15 numbers; the last is kept")
             loose = loose[-15:]
+        elif len(loose) > 15 and (start := _window_that_adds_up(loose, _sequence(out_tokens, proc_tokens))) is not None:
+            warnings.append(f"四: {len(loose)} numbers where 15 are expected; read numbers {start + 1}-{start + 15}, "
+                            "the only run of 15 whose totals add up")
+            loose = loose[start:start + 15]
         elif len(loose) != 15:
             warnings.append(f"四: {len(loose)} numbers where 15 are expected; read in order")
         for key, raw in zip(_sequence(out_tokens, proc_tokens), loose, strict=False):
@@ -63,6 +67,25 @@ def read_reviews(rows: list[Row]) -> tuple[list[dict], list[str]]:
             warnings.append(f"四: {proc}/{outc} cell {raw!r} is not a number")
         cells.append({"proceeding": proc, "outcome": outc, "value": v.value, "raw": raw})
     return cells, warnings
+
+
+def _window_that_adds_up(loose: list[str], sequence: list[tuple[str, str]]) -> int | None:
+    """The start of the one run of 15 numbers in which every proceeding's total is the sum of its outcomes
+    (a stray number before or after the table, such as a year from the text, shifts every other run)."""
+    fits = []
+    for start in range(len(loose) - 14):
+        cells: dict[tuple[str, str], float | None] = {}
+        for key, raw in zip(sequence, loose[start:start + 15], strict=True):
+            cells[key] = parse_value(raw).value
+        if all(_adds_up(cells, proc) for proc in PROCEEDINGS):
+            fits.append(start)
+    return fits[0] if len(fits) == 1 else None
+
+
+def _adds_up(cells: dict, proc: str) -> bool:
+    parts = [cells.get((proc, o)) for o in OUTCOMES if o != "total"]
+    total = cells.get((proc, "total"))
+    return total is not None and None not in parts and abs(sum(parts) - total) < 1e-6
 
 
 def _sequence(out_tokens: list[str], proc_tokens: list[str]) -> list[tuple[str, str]]:
