@@ -16,6 +16,8 @@ _NUM = r"[-−－]?\d[\d,]*(?:\.\d+)?(?:万|亿)?(?:件|元|条|个|项)?"
 NUMERIC_ROW = re.compile(rf"^(.*?)\s*((?:{_NUM}\s+)*{_NUM})$")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 PAGE_NUMBER = re.compile(r"^[-—–]?\s*\d{1,3}\s*[-—–]?$|^第\s*\d+\s*页")
+_BARE_NUMBER = re.compile(r"^\d[\d,]*$")
+_NOTE = re.compile(r"^[（(](?:其中|含|包括)[^）)]*[）)]$")  # （其中修订 16 件）: the rest of a multi-line cell
 # The report's own section headings end a table; row labels such as 一、本年新收… do not.
 SECTION_HEADING = re.compile(
     r"^[一二三四五六七八九十]\s*、\s*(?:总体情况|概述|概况|基本情况|主动公开|收到和处理|依申请|因政府信息公开|"
@@ -36,7 +38,7 @@ def numeric_row(line: str) -> tuple[str, list[str]] | None:
         return None
     if not label and len(numbers) < 3:  # a lone number is a page number or a date, not a row
         return None
-    if label and len(numbers) == 1 and re.search(r"[。，,；;>›»/]$|\d{4}年$", label):
+    if label and len(numbers) == 1 and (re.search(r"[。，,；;>›»/]$|\d{4}年$", label) or "。" in label):
         return None  # a sentence, or a breadcrumb (首页 > 年报 > 2020), that happens to end in a number
     return label, numbers
 
@@ -61,6 +63,16 @@ class SpacedTable:
         return bool(self.rows)
 
     def take(self, line: str) -> bool:
+        if self.open and _NOTE.match(line) and self.rows[-1][:1] == [""] and len(self.rows[-1]) == 2:
+            self.rows[-1][1] += line  # "22" then "（其中修订 16 件）": one cell printed over two lines
+            return True
+        if self.open and _BARE_NUMBER.match(line) and not self.carry and (len(self.rows[-1]) == 1 or
+                                                                           self.rows[-1][0] == ""):
+            # A number alone under a header line (or under another such number): a multi-line cell a converter
+            # pulled out of its row (the section reader decides where it belongs); a page number prints
+            # between rows, not under a header.
+            self.rows.append(["", line])
+            return True
         if PAGE_NUMBER.match(line):
             return self.open
         found = numeric_row(line)

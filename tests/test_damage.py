@@ -448,3 +448,25 @@ def test_a_row_whose_label_a_converter_printed_above_it():
     moved = text.replace(line, "（二）部分公开（区分处理的，只计这一情\n形，不计其他情形）\n| " + figures)
     p, act, app, rev = parsed_values(moved)
     assert_same(app, rep.applications)
+
+
+@pytest.mark.parametrize("year,seed", [(2021, 4), (2022, 5), (2024, 12)])
+def test_multi_line_cells_pulled_out_of_their_rows(year, seed):
+    """A PDF converter printed each 本年废止 cell (a number and a note on two lines) alone above the table, and
+    left its row one value short: each goes back into its row, in the column its note names."""
+    from nianbao.sample_portal.pages import render_pdf_text
+
+    rep = Report(year, seed=seed).fill()
+    page = render_pdf_text(rep)
+    rules, norms = (rep.active[(item, "repealed")] for item in ("rules", "normative_documents"))
+    pulled = f"{rules:g}\n（其中修订 1 件）\n{norms:g}\n（含自然失效 2 件）\n"
+    page = page.replace("第二十条第（一）项\n", "第二十条第（一）项\n" + pulled, 1)
+    for item, label in (("rules", "规章"), ("normative_documents", "行政规范性文件")):
+        row = " ".join(f"{rep.active[(item, m)]:g}" for m in ("issued", "repealed", "in_force"))
+        short = " ".join(f"{rep.active[(item, m)]:g}" for m in ("issued", "in_force"))
+        assert f"{label} {row}\n" in page
+        page = page.replace(f"{label} {row}\n", f"{label} {short}\n")
+    p, act, app, rev = parsed_values(page)
+    assert_same(act, rep.active)
+    assert_same(app, rep.applications)
+    assert sum("printed out of its row; put back" in w for w in p.report["warnings"]) == 2

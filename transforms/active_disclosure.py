@@ -7,6 +7,8 @@ order for that item is used instead, which is what a reader would do.
 
 from __future__ import annotations
 
+import re
+
 from nianbao.transforms.numbers import parse_value, unit_multiplier
 from nianbao.transforms.rows import Row, trim_blanks
 from nianbao.transforms.vocabulary import match
@@ -53,8 +55,13 @@ def read_active(rows: list[Row], era_hint: str) -> tuple[list[dict], list[str]]:
     cells: dict[tuple[str, str], dict] = {}  # a cell printed again (last year's table quoted first): later wins
     warnings: list[str] = []
     header: list[str] = []  # header cell texts after the 信息内容 column
+    pulled: list[str] = []  # cells a converter printed alone, out of their row (22（其中修订 16 件）)
+    short: list[tuple[str, list[str], list[str], list[str]]] = []  # rows one value short: item, values, ...
     for row in rows:
         labels, values = row.split()
+        if not labels and len(lone := [v for v in values if v.strip()]) == 1:
+            pulled.append(lone[0])
+            continue
         item = match(labels[0], "active_disclosure", "item") if labels else None
         if item is None or not values or (not row.has_numbers and _names_measures(row.logical[1:])):
             texts = trim_blanks(row.logical[1:])
@@ -62,6 +69,9 @@ def read_active(rows: list[Row], era_hint: str) -> tuple[list[dict], list[str]]:
                 header = texts
             continue
         measures, headers = _measures_for(item, header, era_hint)
+        if pulled and len(trim_blanks(values)) == len(measures) - 1 and "repealed" in measures:
+            short.append((item, trim_blanks(values), measures, headers))
+            continue
         if len(values) > len(measures):
             values = trim_blanks(values, keep=len(measures))
         if len(values) != len(measures):
@@ -70,17 +80,38 @@ def read_active(rows: list[Row], era_hint: str) -> tuple[list[dict], list[str]]:
                 values = expanded
             else:
                 warnings.append(f"二: {labels[0]} has {len(values)} values for {len(measures)} columns; read in order")
-        for measure, head, raw in zip(measures, headers, values, strict=False):
-            mult = unit_multiplier(head) if head else 1.0
-            if mult == 1.0:
-                mult = FORMAT_MULTIPLIER.get(measure, 1.0)
-            v = parse_value(raw, mult)
-            if not v.ok:
-                warnings.append(f"二: {item}/{measure} cell {raw!r} is not a number")
-            cells.pop((item, measure), None)
-            cells[(item, measure)] = {"item": item, "measure": measure, "value": v.value,
-                                      "unit": "yuan" if measure in MONEY else "count", "raw": raw}
+        _store(cells, item, measures, headers, values, warnings)
+    lone_cells = pulled if len(pulled) == len(short) else [None] * len(short)  # one for each short row, or none
+    for (item, values, measures, headers), cell in zip(short, lone_cells, strict=True):
+        _store(cells, item, measures, headers, _put_back(item, values, measures, cell, warnings), warnings)
     return list(cells.values()), warnings
+
+
+def _put_back(item: str, values: list[str], measures: list[str], cell: str | None, warnings: list[str]) -> list[str]:
+    """A row one value short, where the converter printed as many lone cells as there are short rows: each
+    lone cell goes back into its row, in order, in the column its own note names (含自然失效, 其中修订: the
+    repealed column). Otherwise the row is read in order and a warning says so."""
+    if cell is not None:
+        if re.search(r"失效|废止|修订|修改|撤销", cell):
+            at = measures.index("repealed")
+            warnings.append(f"二: {item}'s {measures[at]} cell {cell!r} was printed out of its row; put back")
+            return values[:at] + [cell] + values[at:]
+    warnings.append(f"二: {item} has {len(values)} values for {len(measures)} columns; read in order")
+    return values
+
+
+def _store(cells: dict, item: str, measures: list[str], headers: list[str], values: list[str],
+           warnings: list[str]) -> None:
+    for measure, head, raw in zip(measures, headers, values, strict=False):
+        mult = unit_multiplier(head) if head else 1.0
+        if mult == 1.0:
+            mult = FORMAT_MULTIPLIER.get(measure, 1.0)
+        v = parse_value(raw, mult)
+        if not v.ok:
+            warnings.append(f"二: {item}/{measure} cell {raw!r} is not a number")
+        cells.pop((item, measure), None)
+        cells[(item, measure)] = {"item": item, "measure": measure, "value": v.value,
+                                  "unit": "yuan" if measure in MONEY else "count", "raw": raw}
 
 
 def _names_measures(texts: list[str]) -> bool:
