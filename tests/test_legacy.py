@@ -90,6 +90,14 @@ def test_sub_unit_figures_after_the_total():
     assert got["proactive_items"] == 477  # the first figure stated is taken; no total precedes it
 
 
+def test_a_figure_after_qizhong_is_the_metric_when_the_total_before_is_of_something_else():
+    """发布各类信息8632条 counts every post on the site; the disclosure figure is the one after 其中."""
+    got = figures("县政府门户网站发布各类信息8632条,其中,发布政府信息公开信息共399条。")
+    assert got["proactive_items"] == 399
+    got = figures("全年公开政府信息共1200条，其中，各乡镇公开信息300条。")  # the same metric's total: the part is not it
+    assert got["proactive_items"] == 1200
+
+
 def test_traditional_characters():
     got = figures("我局2010年共主動公開政府信息175條。2010年，未產生針對我局的行政複議與行政訴訟。", 2010)
     assert got == {"proactive_items": 175, "administrative_reviews": 0, "lawsuits": 0}

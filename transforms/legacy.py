@@ -234,6 +234,18 @@ def _other_year(sentence: str, year: int | None) -> bool:
     return bool(years) and year not in years
 
 
+def _total_stated_before_qizhong(sentence: str, at: int, metric: str) -> bool:
+    """The figure at ``at`` follows 其中 and the words before 其中 already state this metric: it is a part
+    (各乡镇…) of that total. After a total of something else (发布各类信息8632条，其中…公开信息399条) it is
+    the metric's own figure."""
+    cut = sentence.rfind("其中", 0, at)
+    if cut < 0:
+        return False
+    before = sentence[:cut]
+    return any(m for ph in PHRASES if ph.metric == metric for m in ph.pattern.finditer(before)
+               if not (ph.forbid and ph.forbid.search(m.group(0))))
+
+
 def read_narrative(body: str, year: int | None) -> list[dict]:
     out: dict[str, dict] = {}
     for sentence in re.split(r"(?<=[。；;！!])|\n", norm(body)):
@@ -257,7 +269,7 @@ def read_narrative(body: str, year: int | None) -> list[dict]:
                     continue
                 if "累计" in window and _CUMULATIVE_SPAN.search(sentence):
                     continue
-                if ph.not_after_qizhong and "其中" in sentence[:m.start()]:
+                if ph.not_after_qizhong and _total_stated_before_qizhong(sentence, m.start(), ph.metric):
                     continue
                 if sentence[max(0, m.start(1) - 1):m.start(1)] in ("数", "几", "上", "近"):
                     continue  # 数百人次, 几十件: a vague amount, not a figure
