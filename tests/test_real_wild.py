@@ -12,11 +12,11 @@ from benchmarks.gold_score import score_page
 
 WILD = FIXTURES / "real_wild"
 PAGES = sorted(g.name.removesuffix(".gold.json") for g in WILD.glob("*.gold.json"))
-# Every cell right today (the others are noted in the issue log: a PDF converter's scrambled markdown,
-# publishers named only as 我局, and one narrative consultation figure that is a judgement call).
+# Every cell right today (the others are noted in the issue log: legacy narrative figures phrased in ways the
+# legacy reader does not know, and one blank cell in a fragment).
 COMPLETE = {"rw_dazhu_cyx_2016", "rw_dongtou_nyncj_2021", "rw_haizhu_gzjd_2023", "rw_hanjiang_wsj_2011",
             "rw_huaihua_yjljd_2023", "rw_hualong_qkxq_2020", "rw_mianzhu_nyncj_2021", "rw_oubei_2012",
-            "rw_shuyang_fgj_2023", "rw_spam_fgj_2020", "rw_spam_gamble_swj_2017", "rw_spam_pinyin_liwan_2019",
+            "rw_sh_bgt_2025", "rw_shuyang_fgj_2023", "rw_spam_fgj_2020", "rw_spam_gamble_swj_2017", "rw_spam_pinyin_liwan_2019",
             "rw_spam_yjnyj_2016", "rw_spam_zhongjiang_ju_2022", "rw_tljq_xiang_2017", "rw_trad_mirror_ju_2012",
             "rw_wendeng_sjj_2020_p9", "rw_yangling_sj_2022", "rw_yongjia_nyj_2010"}
 
@@ -39,8 +39,8 @@ def test_page(stem):
 
 def test_totals_do_not_fall(capsys):
     totals = score_all(str(WILD), verbose=False)
-    assert totals["right"] / totals["cells"] >= 0.94
-    assert totals["fields_right"] / totals["fields"] >= 0.92  # 142/154 when measured
+    assert totals["right"] / totals["cells"] >= 0.995  # 679/680 when measured
+    assert totals["fields_right"] / totals["fields"] >= 0.965  # 150/154 when measured
 
 
 @pytest.mark.parametrize("form", ["pipes", "blank_lines", "lone_pipes", "pipe_rows"])
@@ -74,7 +74,8 @@ def test_real_tables_dumped_in_every_text_form(name, form, tmp_path):
 
 
 def test_a_department_that_names_no_place_is_placed_by_what_it_answers_to():
-    """我局 under the one 区 the text names (根据区政府…, 荔湾区政务公开办); a site branded “中国永嘉”; and when
+    """我局 under the one 区 the text names (根据区政府…, 荔湾区政务公开办); a site branded “中国永嘉”, or a 管委会's
+    site; and when
     nothing but one province is named, the province alone (the publisher's own code stays unknown)."""
     from nianbao.transforms.report import parse_report
 
@@ -86,7 +87,21 @@ def test_a_department_that_names_no_place_is_placed_by_what_it_answers_to():
     assert (r["adcode"], r["region"]) == ("440103", "440000")
     r = report("本年报的电子版可以在“中国永嘉”县政府门户网站上下载。")
     assert r["adcode"] == "330324"
+    r = report("2020年，通过“怀化市洪江区管理委员会”门户网站公开信息92条。")  # a 管理区 without a code: its city
+    assert (r["adcode"], r["region"]) == ("431200", "430000")
     r = report("2020年，我局深入学习贯彻习近平总书记对广东重要讲话精神，落实省委、市委工作部署。")
     assert (r["adcode"], r["region"], r["region_name"]) == (None, "440000", None)
     r = report("2020年，我局落实广东省和浙江省的协作部署。")  # two provinces: no guess
     assert r["region"] is None
+
+
+def test_spam_names_no_place_and_an_introduction_names_the_publisher():
+    """Gambling spam printed in place of the county (澳门金沙城中心…水务局) is no statement of place: the province
+    stays unknown rather than 澳门; the publisher is the body the 引言 names before 严格按照."""
+    from nianbao.transforms.report import parse_report
+
+    text = ("引 言\n为了充分保障公民、法人和其他组织依法获取政府相关信息,提高政府工作的透明度,促进依法行政,2017年,"
+            "县水务局严格按照《中华人民共和国政府信息公开条例》规定开展工作。\n一、概述\n"
+            "2017年,澳门金沙城中心_欧洲杯足球网-【投注官网平台】水务局严格按照《条例》要求，全年共公开信息253条。")
+    r = parse_report(text.encode(), "file:///x.txt", year=2017).report
+    assert (r["publisher"], r["adcode"], r["region"], r["spam_suspected"]) == ("县水务局", None, None, True)

@@ -85,10 +85,12 @@ _COMPILED = re.compile(
 )
 
 
-# "一、总体情况 2021年，温州市洞头区农业农村局以…为指导" / "…，官洲街道办事处认真贯彻落实《条例》": the body
-# that opens the overview is the publisher (trusted least: after titles, fields and 编制 sentences).
+# "一、总体情况 2021年，温州市洞头区农业农村局以…为指导" / "…，官洲街道办事处认真贯彻落实《条例》" / "引言 为了…，
+# 2017年,县水务局严格按照…": the body that opens the overview is the publisher (trusted least: after titles,
+# fields and 编制 sentences).
 _OVERVIEW_SUBJECT = re.compile(
-    r"总体情况[^\n]{0,4}?\n?(?:[^,，。；;\n]{0,40}[,，]){0,2}\s*([\u4e00-\u9fff（）()]{2,30}?" + _ORG_SUFFIX + r")"
+    r"(?:总体情况|概述|引\s?言)[^\n]{0,4}?\n?(?:[^,，。；;\n]{0,40}[,，]){0,6}\s*"
+    r"([\u4e00-\u9fff（）()]{2,30}?" + _ORG_SUFFIX + r")"
     r"(?:始终|认真|以|坚持|深入|严格|按照|根据|全面|围绕|紧紧|高度|积极|进一步|不断|持续|扎实|全力|把)"
 )
 _GENERIC_NAME = re.compile(r"^(?:.?|政府|人民政府|本级政府|本机关|本单位|我局|我委|我办|我市|我县|我区|.*门户网站)$")
@@ -178,6 +180,11 @@ _SPAM = re.compile(
 # right against Chinese text on both sides (no www., not a government domain) names no government body.
 INJECTED_DOMAIN = re.compile(r"(?<=[\u4e00-\u9fff])(?!www\.)([a-z0-9][a-z0-9-]{2,40}\.(?:com|net|org|cc|top|vip|xyz|info|"
                              r"club|site|shop|me|co|io|cn))(?=[\u4e00-\u9fff])", re.I)
+
+
+def without_spam(text: str) -> str:
+    """The text with injected spam phrases cut out (澳门金沙城中心… names no place of the report's)."""
+    return _SPAM.sub("", text)
 
 
 def spam_hits(text: str) -> list[str]:

@@ -346,13 +346,14 @@ def _place(pub: str | None, adcode: str | None, default_adcode: str | None, cand
     return (region.adcode if region else None), region
 
 
-_SITE = re.compile(r"([\u4e00-\u9fff]{2,12}?(?:人民政府|政府))(?:门户)?网站")
+_SITE = re.compile(r"([\u4e00-\u9fff]{2,12}?(?:人民政府|政府|管理委员会|管委会))(?:门户)?网站")
 
 
 def _region_of_site(body: str) -> Region | None:
     """A department that names no place (我局, 市农业农村局) publishes on its government's site: "在中江县人民政府
-    网站主动公开…", "通过绵竹市人民政府门户网站…", "在“中国永嘉”县政府门户网站". The place of that site, when the
-    text names exactly one."""
+    网站主动公开…", "通过绵竹市人民政府门户网站…", "在“中国永嘉”县政府门户网站", "通过“怀化市洪江区管理委员会”门户网站"
+    (a 管理区 with no code of its own: the deepest place named, 怀化市). The place of that site, when the text names
+    exactly one."""
     text = norm(body[:8000])
     places = {r.adcode: r for m in _SITE.finditer(text)
               if (r := region_in_name(re.split(r"在|通过|依托|利用|和|及|与|、", m.group(1))[-1])) is not None}
@@ -379,7 +380,7 @@ def _region_of_parent(body: str) -> Region | None:
 def _province_named(body: str) -> Region | None:
     """The one province a text names (广东省, or 广东 alone: 对广东重要讲话), for a report that names no place of
     its own; None when it names none or several."""
-    text = norm(body[:8000])
+    text = metadata.without_spam(norm(body[:8000]))
     found = {r.adcode: r for name, r in _province_names().items() if name in text}
     return next(iter(found.values())) if len(found) == 1 else None
 
