@@ -30,6 +30,7 @@ bench: venv
 	$(BIN)/python -m benchmarks.store_bench
 	$(BIN)/python -m benchmarks.memory_bench
 	$(BIN)/python -m benchmarks.ocr_bench
+	$(BIN)/python -m benchmarks.damage_bench
 	$(BIN)/python -m benchmarks.crawl_bench
 	$(BIN)/python -m benchmarks.flow_bench
 

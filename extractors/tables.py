@@ -10,6 +10,7 @@ that do not line up with the data cells below them.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 MAX_COLSPAN = 60
@@ -96,7 +97,35 @@ def expand_spans(rows: list[list[tuple[str, int, int]]]) -> Grid:
         origin.append(out_o)
         for key in [k for k in pending if k[0] == r]:  # spans past a short row
             del pending[key]
-    return rectangular(cells, origin, next_id)
+    return without_ghost_columns(rectangular(cells, origin, next_id))
+
+
+_FIGURE = re.compile(r"^[-−]?\d[\d,]*(?:\.\d+)?$")
+
+
+def without_ghost_columns(grid: Grid) -> Grid:
+    """The grid without Word's ghost columns: a column in which no row has a cell of its own that says
+    anything (its cells are blank, or parts of labels merged across it), in a table that has a header. Its
+    blank cells would shift a row's values against the header; dropping it only narrows the spans across
+    it. A data column always has a label of its own in the header, so none is lost; in a table without a
+    header (a page's continuation) a blank column is blank cells, and is kept."""
+    if not any(any(row) and not any(_FIGURE.match(c) for c in row) for row in grid.cells):
+        return grid
+    width = len(grid.cells[0]) if grid.cells else 0
+    columns_left = [Counter(o) for o in grid.origin]  # per row: how many kept columns each cell still covers
+    ghosts: set[int] = set()
+    for c in range(width):
+        # every cell with text here is merged across columns that stay: dropping c loses no cell
+        if all(left[o[c]] > 1 for row, o, left in zip(grid.cells, grid.origin, columns_left, strict=True)
+               if row[c]):  # (cells arrive stripped: an empty string is a blank cell)
+            ghosts.add(c)
+            for o, left in zip(grid.origin, columns_left, strict=True):
+                left[o[c]] -= 1
+    if not ghosts or len(ghosts) == width:
+        return grid
+    keep = [c for c in range(width) if c not in ghosts]
+    return Grid([[row[c] for c in keep] for row in grid.cells], [[o[c] for c in keep] for o in grid.origin],
+                grid.context)
 
 
 def rectangular(cells: list[list[str]], origin: list[list[int]], next_id: int) -> Grid:

@@ -83,3 +83,49 @@ def test_an_unlabelled_row_that_breaks_the_totals_is_skipped_not_guessed():
     assert not any(r["outcome"] == "not_processed_confirmation" for r in p.applications)
     assert any("a row of values with no label (7 | 7" in w for w in p.report["warnings"])
     assert p.report["checks_failed"] > 0  # the missing row shows in the checks, as it should
+
+
+# Real tables damaged in their own DOM (benchmarks/damage_bench.py draws the same kinds at random, held out).
+REAL_PAGES = ["real/pingtan_2025.html", "real/sh_bgt_2019.html", "real_wild/rw_shuyang_fgj_2023.html"]
+
+
+@pytest.mark.parametrize("kinds", [("ghost_column",), ("ghost_column", "page_break"), ("ghost_column", "traditional"),
+                                   ("page_break", "paragraphs_in_cells")])
+@pytest.mark.parametrize("name", REAL_PAGES)
+def test_real_tables_with_ghost_columns_and_page_breaks(name, kinds):
+    """A blank grid column under merged header cells (Word's ghost column) at a random place, and the table cut
+    at a random row with or without its header repeated: every cell of the real page still reads right."""
+    import json
+    import random
+
+    from bs4 import BeautifulSoup
+    from conftest import FIXTURES
+
+    from benchmarks.damage_bench import DAMAGE, score
+    from nianbao.extractors.decode import decode_bytes
+
+    path = FIXTURES / name
+    gold = json.loads(path.with_name(path.name.replace(".html", ".gold.json")).read_text(encoding="utf-8"))
+    for seed in range(6):
+        rng = random.Random(seed)
+        soup = BeautifulSoup(decode_bytes(path.read_bytes()), "lxml")
+        for kind in kinds:
+            DAMAGE[kind](soup, rng)
+        right, total, misses = score(parse_report(str(soup).encode(), path.as_uri()), gold)
+        assert right == total, (seed, misses[:3])
+
+
+def test_ghost_columns_go_and_blank_columns_of_a_headerless_continuation_stay():
+    from nianbao.extractors.tables import expand_spans
+
+    # 法人或其他组织 spans three grid columns over two data columns: the blank third is a ghost
+    grid = expand_spans([[("申请人", 1, 1), ("自然人", 1, 1), ("法人或其他组织", 1, 3), ("总计", 1, 1)],
+                         [("新收", 1, 1), ("5", 1, 1), ("2", 1, 1), ("", 1, 1), ("1", 1, 1), ("8", 1, 1)]])
+    assert grid.cells[1] == ["新收", "5", "2", "1", "8"]
+    # a continuation on the next page, no header: its blank cells are cells (blank applicants), kept
+    rows = [[("4.无正当理由大量反复申请", 1, 1), ("3", 1, 1), ("", 1, 1), ("", 1, 1), ("3", 1, 1)],
+            [("5.要求行政机关确认", 1, 1), ("1", 1, 1), ("", 1, 1), ("", 1, 1), ("1", 1, 1)]]
+    assert expand_spans(rows).cells[0] == ["4.无正当理由大量反复申请", "3", "", "", "3"]
+    # one figure merged across three columns under a header merged the same way: one column, the figure kept
+    grid = expand_spans([[("信息内容", 1, 1), ("本年收费金额（单位：万元）", 1, 3)], [("行政事业性收费", 1, 1), ("12.5", 1, 3)]])
+    assert grid.cells == [["信息内容", "本年收费金额（单位：万元）"], ["行政事业性收费", "12.5"]]
