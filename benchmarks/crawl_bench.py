@@ -23,7 +23,7 @@ from nianbao.sample_portal.server import SamplePortal, registry_rows  # noqa: E4
 
 
 def run(n: int, delay: float, out: str) -> tuple[float, int]:
-    from nianbao.flows.nightly import nightly
+    from nianbao.flows.nightly import local_run, nightly
 
     servers = [SamplePortal().start() for _ in range(n)]
     try:
@@ -32,7 +32,8 @@ def run(n: int, delay: float, out: str) -> tuple[float, int]:
             row = registry_rows(sp.url)[0]  # the TRS portal
             portals.append(Portal(f"{row['id']}{i}", row["publisher"], row["adcode"], row["entry_url"], delay=delay))
         t = time.perf_counter()
-        summary = nightly(out=out, since=0, portals=portals, polite=True, report=False)
+        with local_run():  # as `nianbao crawl` runs it
+            summary = nightly(out=out, since=0, portals=portals, polite=True, report=False)
         return time.perf_counter() - t, summary.reports_new + summary.reports_changed + summary.reports_unchanged
     finally:
         for sp in servers:
