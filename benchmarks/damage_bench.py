@@ -102,7 +102,8 @@ def annotate(soup, rng: random.Random) -> None:
         text = td.get_text()
         if _NUMBER.match(text) and rng.random() < 0.3:
             n = text.strip()
-            td.string = rng.choice([f"{n}件", f" {n} ", n.translate(str.maketrans("0123456789.", "０１２３４５６７８９．"))])
+            td.string = rng.choice([f"{n}件", f" {n} ", n.translate(str.maketrans("0123456789.", "０１２３４５６７８９．")),
+                                    f"{n}*", f"{n}（含转办1件）"])
 
 
 def traditional(soup, rng: random.Random) -> None:
@@ -149,9 +150,67 @@ def paragraphs_in_cells(soup, rng: random.Random) -> None:
             td.append(p)
 
 
+def moved_rows(soup, rng: random.Random) -> None:
+    """四、结转下年度继续办理 printed before （七）总计 (rows in another order), where no merged label covers them."""
+    rows = [tr for tr in soup.find_all("tr") if not tr.find("table")]
+    total = next((tr for tr in rows if "总计" in tr.get_text() and "七" in tr.get_text()), None)
+    forward = next((tr for tr in rows if "结转下年度" in tr.get_text()), None)
+    if total is None or forward is None or total.parent is not forward.parent:
+        return
+    siblings = [tr for tr in total.parent.find_all("tr", recursive=False)]
+    at = siblings.index(total)
+    if any(i + int(td.get("rowspan", 1) or 1) > at for i, tr in enumerate(siblings[:at])
+           for td in tr.find_all(["td", "th"], recursive=False)):
+        return  # a label merged down over the 总计 row: moving a row under it would change the table's grid
+    total.insert_before(forward.extract())
+
+
+def fee_in_yuan(soup, rng: random.Random) -> None:
+    """The fee column headed （单位：元） and printed in yuan instead of 万元."""
+    head = next((td for td in soup.find_all("td") if "收费金额" in td.get_text() and "万元" in td.get_text()
+                 and not td.find("table")), None)
+    fee = next((tr for tr in soup.find_all("tr") if "行政事业性收费" in tr.get_text() and not tr.find("table")), None)
+    cells = [td for td in fee.find_all("td") if _NUMBER.match(td.get_text())] if fee is not None else []
+    if head is not None and len(cells) == 1:
+        head.string = head.get_text().replace("万元", "元")
+        cells[0].string = f"{float(cells[0].get_text()) * 10000:.2f}"
+
+
+def last_year_quoted(soup, rng: random.Random) -> None:
+    """Last year's section 三 table, with other figures, quoted before this year's under a caption."""
+    table = next((t for t in data_tables(soup) if "本年新收" in t.get_text()), None)
+    if table is None:
+        return
+    old = copy.copy(table)
+    for td in old.find_all("td"):
+        if _NUMBER.match(td.get_text()):
+            td.string = str(int(float(td.get_text())) + rng.randint(1, 9))
+    caption = soup.new_tag("p")
+    caption.string = rng.choice(["上年度（2022年）情况对比：", "附：上年度收到和处理政府信息公开申请情况"])
+    table.insert_before(caption)
+    caption.insert_after(old)
+    now = soup.new_tag("p")
+    now.string = "本年度情况："
+    old.insert_after(now)
+
+
 DAMAGE = {"ghost_column": ghost_column, "page_break": page_break, "annotate": annotate,
           "traditional": traditional, "spaced_labels": spaced_labels, "layout_wrapper": layout_wrapper,
-          "paragraphs_in_cells": paragraphs_in_cells}
+          "paragraphs_in_cells": paragraphs_in_cells, "moved_rows": moved_rows, "fee_in_yuan": fee_in_yuan,
+          "last_year_quoted": last_year_quoted, "big5": lambda soup, rng: None}  # big5: the bytes, see encode()
+
+
+def encode(soup, kinds) -> bytes:
+    """The damaged page's bytes: UTF-8, or Big5 declared in a meta tag (characters Big5 lacks as &#...;)."""
+    if "big5" not in kinds:
+        return str(soup).encode("utf-8")
+    for meta in soup.find_all("meta"):
+        if meta.get("charset") or "charset" in (meta.get("content") or ""):
+            meta.decompose()
+    head = soup.head or soup
+    meta = soup.new_tag("meta", charset="big5")
+    head.insert(0, meta)
+    return str(soup).encode("big5", errors="xmlcharrefreplace")
 
 
 def score(parsed, gold: dict) -> tuple[int, int, list[str]]:
@@ -187,7 +246,7 @@ def main() -> None:
             for kind in kinds:
                 DAMAGE[kind](soup, rng)
             try:
-                parsed = parse_report(str(soup).encode("utf-8"), path.as_uri())
+                parsed = parse_report(encode(soup, kinds), path.as_uri())
             except NotAReportError:
                 parsed = None
             r, t, misses = score(parsed, gold)

@@ -100,7 +100,8 @@ def expand_spans(rows: list[list[tuple[str, int, int]]]) -> Grid:
     return without_ghost_columns(rectangular(cells, origin, next_id))
 
 
-_FIGURE = re.compile(r"^[-−]?\d[\d,]*(?:\.\d+)?$")
+# A cell that is a figure, annotated or not (26, 0件, 26（含转办2件）, 0*, ２６), and not an ordinal label (1.属于…)
+_FIGURE = re.compile(r"^[-−]?[\d０-９][\d０-９,]*(?:[.．][\d０-９]+)?(?![.．、\d０-９])")
 
 
 def without_ghost_columns(grid: Grid) -> Grid:

@@ -140,6 +140,18 @@ def test_fee_in_wan_yuan_header():
     assert {r["unit"] for r in p.active_disclosure if r["measure"] == "fee_amount"} == {"yuan"}
 
 
+@pytest.mark.parametrize("header", ["本年收费金额（单位：元）", "本年收费金额(元)", "本年收费金额（单位:元）"])
+def test_fee_header_in_yuan_overrides_the_formats_wan_yuan(header):
+    """The 2021 format's fee column is in 万元 even when its header forgets to say so; a header that says 元
+    is taken at its word."""
+    rep = Report(2023, seed=4).fill()
+    rep.active[("administrative_fees", "fee_amount")] = 125000.0
+    page = render(rep)
+    assert "本年收费金额（单位：万元）" in page and ">12.5<" in page
+    p, act, app, rev = parsed_values(page.replace("本年收费金额（单位：万元）", header).replace(">12.5<", ">125000<"))
+    assert act[("administrative_fees", "fee_amount")] == 125000.0
+
+
 def test_one_number_spanning_several_columns():
     rep = Report(2022, seed=6).fill()
     for a in ["commercial_enterprise", "research_institution", "public_interest_org", "legal_service_org",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from nianbao.transforms.numbers import parse_value, unit_multiplier
+from nianbao.transforms.numbers import parse_value, states_plain_unit, unit_multiplier
 from nianbao.transforms.rows import Row, trim_blanks
 from nianbao.transforms.vocabulary import match
 
@@ -104,7 +104,7 @@ def _store(cells: dict, item: str, measures: list[str], headers: list[str], valu
            warnings: list[str]) -> None:
     for measure, head, raw in zip(measures, headers, values, strict=False):
         mult = unit_multiplier(head) if head else 1.0
-        if mult == 1.0:
+        if mult == 1.0 and not states_plain_unit(head):  # （单位：元）: the header overrides the format's 万元
             mult = FORMAT_MULTIPLIER.get(measure, 1.0)
         v = parse_value(raw, mult)
         if not v.ok:

@@ -38,6 +38,12 @@ def unit_multiplier(header: str) -> float:
     return 1.0
 
 
+def states_plain_unit(header: str) -> bool:
+    """Whether a header names its unit without a multiplier: 本年收费金额（单位：元）, 金额（元）."""
+    h = unicodedata.normalize("NFKC", header or "")
+    return bool(re.search(r"单位[:：]?\s*(?:元|件|条|个|项)(?![\u4e00-\u9fff])|\(\s*(?:元|件)\s*\)", h))
+
+
 @lru_cache(maxsize=65536)
 def parse_value(raw: str, multiplier: float = 1.0) -> Value:
     """Parse one cell; ``multiplier`` is the unit a header gave (a unit in the cell wins)."""
