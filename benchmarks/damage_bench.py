@@ -19,11 +19,12 @@ import re
 from pathlib import Path
 
 import opencc
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, Comment
 
 from benchmarks.gold_score import KEYS
 from nianbao.extractors.decode import decode_bytes
 from nianbao.extractors.page import NotAReportError
+from nianbao.sample_portal.pages import text_dump
 from nianbao.transforms.report import parse_report
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -109,7 +110,7 @@ def annotate(soup, rng: random.Random) -> None:
 def traditional(soup, rng: random.Random) -> None:
     """The whole page in Traditional characters, as mirrors serve it."""
     for s in soup.find_all(string=True):
-        if s.strip():
+        if s.strip() and not isinstance(s, Comment):
             s.replace_with(_TO_TRADITIONAL.convert(str(s)))
 
 
@@ -200,8 +201,15 @@ DAMAGE = {"ghost_column": ghost_column, "page_break": page_break, "annotate": an
           "last_year_quoted": last_year_quoted, "big5": lambda soup, rng: None}  # big5: the bytes, see encode()
 
 
+FORMS = ["pipes", "blank_lines", "lone_pipes", "pipe_rows"]
+
+
 def encode(soup, kinds) -> bytes:
-    """The damaged page's bytes: UTF-8, or Big5 declared in a meta tag (characters Big5 lacks as &#...;)."""
+    """The damaged page's bytes: UTF-8, Big5 declared in a meta tag (characters Big5 lacks as &#...;), or a
+    text dump of it in one of the FORMS (one cell per line, blank lines, pipe rows)."""
+    form = next((k.removeprefix("text:") for k in kinds if k.startswith("text:")), None)
+    if form:
+        return text_dump(str(soup), form).encode("utf-8")
     if "big5" not in kinds:
         return str(soup).encode("utf-8")
     for meta in soup.find_all("meta"):
@@ -233,6 +241,8 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=40, help="damaged pages per real page")
     ap.add_argument("--seed", type=int, default=1000)
     ap.add_argument("--verbose", action="store_true")
+    ap.add_argument("--text", action=argparse.BooleanOptionalAction, default=True,
+                    help="flatten 40%% of the damaged pages to text dumps")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     right = total = pages_whole = pages = 0
@@ -242,9 +252,11 @@ def main() -> None:
         html = decode_bytes(path.read_bytes())
         for _ in range(args.rounds):
             kinds = rng.sample(sorted(DAMAGE), rng.randint(2, 4))
+            if args.text and rng.random() < 0.4:  # the damaged page flattened to text, as dumps circulate
+                kinds = [k for k in kinds if k != "big5"] + [f"text:{rng.choice(FORMS)}"]
             soup = BeautifulSoup(html, "lxml")
             for kind in kinds:
-                DAMAGE[kind](soup, rng)
+                DAMAGE.get(kind, lambda soup, rng: None)(soup, rng)
             try:
                 parsed = parse_report(encode(soup, kinds), path.as_uri())
             except NotAReportError:
@@ -253,12 +265,13 @@ def main() -> None:
             right, total, pages = right + r, total + t, pages + 1
             pages_whole += r == t
             for kind in kinds:
-                by_kind[kind][0] += r
-                by_kind[kind][1] += t
+                counts = by_kind.setdefault(kind, [0, 0])
+                counts[0] += r
+                counts[1] += t
             if misses and args.verbose:
                 print(f"{path.name} {kinds}: {r}/{t}; {misses[:3]}")
     print(f"damage on real tables: {pages} pages ({len(PAGES)} real reports x {args.rounds}, 2-4 kinds each, "
-          f"seed {args.seed})")
+          f"{'40% flattened to text, ' if args.text else ''}seed {args.seed})")
     print(f"  cells right {right:,}/{total:,} ({right / total:.2%}); pages read whole {pages_whole}/{pages}")
     for kind, (r, t) in by_kind.items():
         print(f"  with {kind:20} {r / max(1, t):.2%}")

@@ -17,24 +17,30 @@ Rows come back in one of two ways:
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from nianbao.extractors.tables import Grid, cell_text
 
-_FIGURE = re.compile(r"^[-+−－]?\d[\d,]*(?:\.\d+)?\s*(?:万|亿)?(?:件|元|条|个|项|人次|次)?[*※]?$|^[—–\-/／无]$")
+_FIGURE = re.compile(r"^[-+−－]?\d[\d,]*(?:\.\d+)?\s*(?:万|亿)?(?:件|元|条|个|项|人次|次)?[*※]?"
+                     r"(?:[(（][^()（）]{0,20}[)）])?$|^[—–\-/／无]$")  # 3（含转办2件）: a figure with its note
 _PIPES_ONLY = re.compile(r"^\|+$")
 _TABLE_START = re.compile(r"^第二十条|^申请人情况|^（?\(?本列数据|^行政复议$|^信息内容$")
 
 
+_CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
+
+
 def cells_of(line: str) -> list[str]:
-    """The cells a dumped line holds: 'X |' is one, '|' one blank, '| 25 |' a blank and 25, '|||' three blanks."""
+    """The cells a dumped line holds: 'X |' is one, '|' one blank, '| 25 |' a blank and 25, '|||' three blanks.
+    Spaces between Chinese characters (Word's justified 商 业 企 业) are dropped."""
     parts = line.strip().split("|")
     if line.rstrip().endswith("|"):
         parts = parts[:-1]
-    return [cell_text(p) for p in parts]
+    return [_CJK_GAP.sub("", cell_text(p)) for p in parts]
 
 
 def is_figure(cell: str) -> bool:
-    return bool(_FIGURE.match(cell.replace(" ", "")))
+    return bool(_FIGURE.match(unicodedata.normalize("NFKC", cell).replace(" ", "")))
 
 
 def looks_like_stream(lines: list[str]) -> bool:
@@ -104,7 +110,10 @@ def _by_labels(cells: list[str]) -> list[list[str]]:
     for c in cells:
         if not c and not current:
             continue  # fillers before a row's first cell
-        if c and not is_figure(c) and current and any(is_figure(x) for x in current):
+        # a label opens a new row after a row's figures, or (below the header) after a row of blanks alone:
+        # 2.其他法律行政法规禁止公开 | then seven lone pipes, then 3.危及…
+        if c and not is_figure(c) and current and (any(is_figure(x) for x in current) or
+                                                   (seen_figure and not current[-1] and current[0])):
             rows.append(current)
             current = []
         current.append(c)

@@ -317,6 +317,67 @@ def _printed_once(g) -> list[list[str]]:
     return rows
 
 
+def _pipes(cells: list[str], width: int) -> list[str]:
+    """Each cell as 'cell |', a blank as '|', a merged cell's fillers as one line of pipes."""
+    out = [f"{c} |" if c else "|" for c in cells]
+    return out + (["|" * (width - len(cells))] if width > len(cells) else [])
+
+
+def _blank_lines(cells: list[str], width: int) -> list[str]:
+    """Each cell with a blank line after it; blank cells print nothing."""
+    return [x for c in cells if c for x in (c, "")]
+
+
+_DUMP_FORMS = {"pipes": _pipes, "blank_lines": _blank_lines,
+               "lone_pipes": lambda cells, width: [" | ".join(cells[:2]) + " |"] + [f"{c} |" if c else "|"
+                                                                                    for c in cells[2:]],
+               "pipe_rows": lambda cells, width: [" | ".join(cells) + " |"]}
+_BLOCK_TAGS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "section", "article", "table", "tr",
+               "td", "th", "tbody", "thead", "center", "blockquote", "pre", "body", "html", "form", "main"}
+
+
+def text_dump(html: str | bytes, form: str) -> str:
+    """Any report page (a real one too) flattened as a text extractor does, whatever the page says: the title,
+    each block's text on a line, and each innermost table's rows written as "pipes" ('cell |', a blank cell
+    as '|'), "blank_lines" (each cell, then a blank line; blanks vanish), "lone_pipes" (a row's first two
+    cells on a line, then one cell per line) or "pipe_rows" (a row a line). A merged cell is printed in the
+    first row it spans; a layout table's cells are read as blocks."""
+    import lxml.html
+
+    from nianbao.extractors.decode import decode_bytes
+    from nianbao.extractors.tables import cell_text, html_table_to_grid
+
+    doc = lxml.html.fromstring(html if isinstance(html, str) else decode_bytes(html))
+    for el in doc.xpath("//script|//style"):
+        el.drop_tree()
+    lines = [cell_text(doc.findtext(".//title") or "")]
+
+    def table_rows(table) -> None:
+        grid = html_table_to_grid(table)
+        for r, cells in enumerate(_printed_once(grid)):
+            lines.extend(_DUMP_FORMS[form](cells, len(grid.cells[r])))
+
+    def walk(el) -> None:
+        if not isinstance(el.tag, str):
+            return
+        if el.tag == "table" and not el.xpath(".//table"):
+            table_rows(el)
+            return
+        if not any(isinstance(ch.tag, str) and ch.tag in _BLOCK_TAGS for ch in el.iterdescendants()):
+            if text := cell_text(el.text_content()):
+                lines.append(text)
+            return
+        if el.text and el.text.strip():
+            lines.append(cell_text(el.text))
+        for ch in el:
+            walk(ch)
+            if ch.tail and ch.tail.strip():
+                lines.append(cell_text(ch.tail))
+
+    walk(doc.find("body") if doc.find("body") is not None else doc)
+    return "\n".join(lines)
+
+
 def _flattened(rep: Report, row_lines, title: bool = False) -> list[str]:
     """The report's lines with each table row written by ``row_lines(cells, width)``."""
     from nianbao.extractors.page import parse_html
@@ -408,13 +469,6 @@ def render_cell_lines(rep: Report, form: str = "pipes") -> str:
     - "blank_lines": each cell on its own line with a blank line between, merged fillers not printed;
     - "lone_pipes": a row's first cells on one line, then each further cell on a line of its own, a blank
       cell as a lone '|'."""
-    def pipes(cells, width):
-        out = [f"{c} |" if c else "|" for c in cells]
-        return out + (["|" * (width - len(cells))] if width > len(cells) else [])
-
-    def blank_lines(cells, width):
-        return [x for c in cells if c for x in (c, "")]
-
     def lone_pipes(cells, width):
         head = [" | ".join(cells[:2]) + " |"] if cells else []
         rest, out, i = cells[2:], [], 0
@@ -427,5 +481,5 @@ def render_cell_lines(rep: Report, form: str = "pipes") -> str:
                 i += 1
         return head + out
 
-    return "\n".join(_flattened(rep, {"pipes": pipes, "blank_lines": blank_lines, "lone_pipes": lone_pipes}[form],
+    return "\n".join(_flattened(rep, {"pipes": _pipes, "blank_lines": _blank_lines, "lone_pipes": lone_pipes}[form],
                                 title=True))

@@ -46,6 +46,8 @@ def read_reviews(rows: list[Row]) -> tuple[list[dict], list[str]]:
             loose.extend(row.logical[len(labels):])
             loose_expanded.extend(row.expanded_values())
     if loose:
+        while len(loose) > 15 and not loose[0].strip():  # a blank label cell before the figures
+            loose.pop(0)
         loose = trim_blanks(loose, 15)
         if len(loose) != 15 and len(trim_blanks(loose_expanded, 15)) == 15:
             loose = trim_blanks(loose_expanded, 15)
@@ -76,7 +78,7 @@ def _window_that_adds_up(loose: list[str], sequence: list[tuple[str, str]]) -> i
     for start in range(len(loose) - 14):
         cells: dict[tuple[str, str], float | None] = {}
         for key, raw in zip(sequence, loose[start:start + 15], strict=True):
-            cells[key] = parse_value(raw).value
+            cells[key] = parse_value(raw).value if raw.strip() else 0.0  # a blank cell counts nothing
         if all(_adds_up(cells, proc) for proc in PROCEEDINGS):
             fits.append(start)
     return fits[0] if len(fits) == 1 else None
