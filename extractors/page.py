@@ -119,8 +119,8 @@ def parse_text(text: str) -> Page:
         nonlocal pipe
         if pipe:
             grids = stream_grids(pipe) if looks_like_stream(pipe) else [pipe_lines_to_grid(pipe)]
-            for g in grids:
-                g.context = context
+            for i, g in enumerate(grids):
+                g.context = context if i == 0 else ""  # the text before a stream captions its first table only
                 page.blocks.append(Block(grid=g))
             pipe = []
 

@@ -12,7 +12,9 @@ import re
 
 from nianbao.extractors.tables import Grid
 
-_NUM = r"[-−－]?\d[\d,]*(?:\.\d+)?(?:万|亿)?(?:件|元|条|个|项)?"
+# a figure as PDF text prints it: 25, 1,029, 13.02亿元, 0件, 25*, 3（含转办2件） (a note without spaces)
+_NUM = r"[-−－]?\d[\d,]*(?:\.\d+)?(?:万|亿)?(?:件|元|条|个|项)?[*※]?(?:[（(][^()（）\s]{1,20}[)）])?"
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９．，", "0123456789.,")
 NUMERIC_ROW = re.compile(rf"^(.*?)\s*((?:{_NUM}\s+)*{_NUM})$")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 PAGE_NUMBER = re.compile(r"^[-—–]?\s*\d{1,3}\s*[-—–]?$|^第\s*\d+\s*页")
@@ -30,7 +32,7 @@ TABLE_WORDS = ("信息内容", "第二十条", "申请人情况", "勾稽关系"
 
 def numeric_row(line: str) -> tuple[str, list[str]] | None:
     """(label, numbers) for a line ending in space-separated numbers; None for any other line."""
-    m = NUMERIC_ROW.match(line)
+    m = NUMERIC_ROW.match(line.translate(_FULL_WIDTH_DIGITS))
     if not m:
         return None
     label, numbers = m.group(1).strip(), m.group(2).split()
@@ -81,8 +83,8 @@ class SpacedTable:
             self.carry = []
             self.rows.append([label, *found[1]] if label else found[1])
             return True
-        if SECTION_HEADING.match(line) or "。" in line or len(line) > 60:
-            return False
+        if SECTION_HEADING.match(line) or "。" in line or len(line) > 60 or re.search(r"[:：]$", line):
+            return False  # a heading, a sentence, or a caption (本年度情况：) ends the table
         if any(w in line for w in TABLE_WORDS):
             self.rows.append([line])  # a header line: a row of its own, for the section readers
             return True

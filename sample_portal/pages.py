@@ -7,6 +7,7 @@ assert that the parser still reads every value (and invents none).
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass, field
 
 from nianbao.transforms.vocabulary import code_order
@@ -331,7 +332,8 @@ def _blank_lines(cells: list[str], width: int) -> list[str]:
 _DUMP_FORMS = {"pipes": _pipes, "blank_lines": _blank_lines,
                "lone_pipes": lambda cells, width: [" | ".join(cells[:2]) + " |"] + [f"{c} |" if c else "|"
                                                                                     for c in cells[2:]],
-               "pipe_rows": lambda cells, width: [" | ".join(cells) + " |"]}
+               "pipe_rows": lambda cells, width: [" | ".join(cells) + " |"],
+               "pdf_text": lambda cells, width: _pdf_row(cells, width)}
 _BLOCK_TAGS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "section", "article", "table", "tr",
                "td", "th", "tbody", "thead", "center", "blockquote", "pre", "body", "html", "form", "main"}
 
@@ -340,7 +342,8 @@ def text_dump(html: str | bytes, form: str) -> str:
     """Any report page (a real one too) flattened as a text extractor does, whatever the page says: the title,
     each block's text on a line, and each innermost table's rows written as "pipes" ('cell |', a blank cell
     as '|'), "blank_lines" (each cell, then a blank line; blanks vanish), "lone_pipes" (a row's first two
-    cells on a line, then one cell per line) or "pipe_rows" (a row a line). A merged cell is printed in the
+    cells on a line, then one cell per line), "pipe_rows" (a row a line) or "pdf_text" (a row a line, cells
+    lost to spaces, long labels wrapped, page numbers between). A merged cell is printed in the
     first row it spans; a layout table's cells are read as blocks."""
     import lxml.html
 
@@ -375,7 +378,7 @@ def text_dump(html: str | bytes, form: str) -> str:
                 lines.append(cell_text(ch.tail))
 
     walk(doc.find("body") if doc.find("body") is not None else doc)
-    return "\n".join(lines)
+    return "\n".join(_with_page_numbers(lines) if form == "pdf_text" else lines)
 
 
 def _flattened(rep: Report, row_lines, title: bool = False) -> list[str]:
@@ -402,29 +405,41 @@ def render_pipe(rep: Report) -> str:
     return "\n".join(_flattened(rep, lambda cells, width: [" | ".join(cells) + " |" + "|" * (width - len(cells))]))
 
 
-def render_pdf_text(rep: Report, wrap: int = 14) -> str:
-    """The report as text extracted from its PDF: cells lost to spaces, long labels wrapped onto the
-    next line, a merged label printed one character per line, page numbers between lines."""
+_PRINTED_FIGURE = re.compile(r"^-?[\d０-９][\d０-９,]*(?:[.．][\d０-９]+)?\s*(?:万|亿)?(?:件|元|条|个|项)?[*※]?"
+                             r"(?:[（(][^()（）\s]{1,20}[)）])?$")  # 25, 251000元, ２５, 25*, 3（含转办2件）
 
-    def pdf_row(cells: list[str], width: int) -> list[str]:
-        cells = [c for c in cells if c]
-        labels = [c for c in cells if not c.replace(".", "").lstrip("-").isdigit()]
-        numbers = [c for c in cells if c not in labels]
-        out = []
-        for lab in labels[:-1] if numbers else labels:
-            out += list(lab) if lab.startswith("三、本年度") else [lab[i:i + wrap] for i in range(0, len(lab), wrap)]
-        if numbers:
-            lab = labels[-1] if labels else ""
-            parts = [lab[i:i + wrap] for i in range(0, len(lab), wrap)] or [""]
-            out += parts[:-1] + [(parts[-1] + " " + " ".join(numbers)).strip()]
-        return out
 
+def _pdf_row(cells: list[str], width: int, wrap: int = 14) -> list[str]:
+    """A row as PDF text extraction prints it: cells lost to spaces (blanks vanish), long labels wrapped onto
+    the next line, a merged label (三、本年度办理结果) one character per line."""
+    cells = [c for c in cells if c]
+    labels = [c for c in cells if not _PRINTED_FIGURE.match(c)]
+    numbers = [c for c in cells if c not in labels]
     out = []
-    for i, line in enumerate(_flattened(rep, pdf_row, title=True)):
+    for lab in labels[:-1] if numbers else labels:
+        out += list(lab) if lab.startswith("三、本年度") else [lab[i:i + wrap] for i in range(0, len(lab), wrap)]
+    if numbers:
+        lab = labels[-1] if labels else ""
+        parts = [lab[i:i + wrap] for i in range(0, len(lab), wrap)] or [""]
+        out += parts[:-1] + [(parts[-1] + " " + " ".join(numbers)).strip()]
+    return out
+
+
+def _with_page_numbers(lines: list[str]) -> list[str]:
+    """A page number ('- 2 -') after every 23 lines, as PDF pages break."""
+    out = []
+    for i, line in enumerate(lines):
         out.append(line)
         if i % 23 == 22:
             out.append(f"- {i // 23 + 1} -")
-    return "\n".join(out)
+    return out
+
+
+def render_pdf_text(rep: Report, wrap: int = 14) -> str:
+    """The report as text extracted from its PDF: cells lost to spaces, long labels wrapped onto the
+    next line, a merged label printed one character per line, page numbers between lines."""
+    return "\n".join(_with_page_numbers(_flattened(rep, lambda cells, width: _pdf_row(cells, width, wrap),
+                                                    title=True)))
 
 
 def render_docx(rep: Report) -> bytes:

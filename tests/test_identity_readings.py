@@ -89,12 +89,18 @@ def test_an_unlabelled_row_that_breaks_the_totals_is_skipped_not_guessed():
 REAL_PAGES = ["real/pingtan_2025.html", "real/sh_bgt_2019.html", "real_wild/rw_shuyang_fgj_2023.html"]
 
 
-@pytest.mark.parametrize("kinds", [("ghost_column",), ("ghost_column", "page_break"), ("ghost_column", "traditional"),
-                                   ("page_break", "paragraphs_in_cells"), ("fee_in_yuan", "traditional", "big5"),
-                                   ("last_year_quoted", "moved_rows", "annotate", "ghost_column"),
-                                   ("spaced_labels", "annotate", "text:lone_pipes"), ("annotate", "text:pipes"),
-                                   ("traditional", "layout_wrapper", "text:pipe_rows")])
-@pytest.mark.parametrize("name", REAL_PAGES)
+KINDS = [("ghost_column",), ("ghost_column", "page_break"), ("ghost_column", "traditional"),
+         ("page_break", "paragraphs_in_cells"), ("fee_in_yuan", "traditional", "big5"),
+         ("last_year_quoted", "moved_rows", "annotate", "ghost_column"), ("spaced_labels", "annotate", "text:lone_pipes"),
+         ("annotate", "text:pipes"), ("traditional", "layout_wrapper", "text:pipe_rows"),
+         ("last_year_quoted", "text:pdf_text"), ("last_year_quoted", "text:pipes")]
+# sh_bgt_2019 leaves most cells blank, and its 总计 blank for sub-rows: in PDF text (blanks vanish) no total can
+# place the figures left, so the lossy form is measured by the bench, not asserted here
+CASES = [(name, kinds) for name in REAL_PAGES for kinds in KINDS
+         if not (name.endswith("sh_bgt_2019.html") and "text:pdf_text" in kinds)]
+
+
+@pytest.mark.parametrize("name,kinds", CASES)
 def test_real_tables_with_ghost_columns_and_page_breaks(name, kinds):
     """A blank grid column under merged header cells (Word's ghost column) at a random place, and the table cut
     at a random row with or without its header repeated: every cell of the real page still reads right."""

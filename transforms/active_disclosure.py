@@ -65,8 +65,8 @@ def read_active(rows: list[Row], era_hint: str) -> tuple[list[dict], list[str]]:
         item = match(labels[0], "active_disclosure", "item") if labels else None
         if item is None or not values or (not row.has_numbers and _names_measures(row.logical[1:])):
             texts = trim_blanks(row.logical[1:])
-            if _names_measures(texts):
-                header = texts
+            if _names_measures(texts):  # (a caption that ran into the header row is not a column)
+                header = [t for t in texts if not re.match(r"^(?:第二十条|信息内容)", t.strip())]
             continue
         measures, headers = _measures_for(item, header, era_hint)
         if pulled and len(trim_blanks(values)) == len(measures) - 1 and "repealed" in measures:

@@ -112,11 +112,16 @@ def rows_by_section(blocks, year: int | None) -> tuple[dict[str, list[Row]], lis
         label, loose_text = "".join(loose_text), []
         if is_legacy_grid(grid):
             continue
+        first = 0
         if year and _quotes_other_year(grid.context, year):
-            warnings.append(f"table {grid_no} skipped: its caption refers to another year ({grid.context[:40]})")
-            continue
+            first = _restart(grid)
+            if first is None:
+                warnings.append(f"table {grid_no} skipped: its caption refers to another year ({grid.context[:40]})")
+                continue
+            warnings.append(f"table {grid_no}: its first {first} rows skipped, their caption refers to another year "
+                            f"({grid.context[:40]}); the rows after, which begin the table again, are read")
         sec = current
-        for r in range(len(grid.cells)):
+        for r in range(first, len(grid.cells)):
             logical = grid.logical(r)
             if not any(c.strip() for c in logical):
                 continue
@@ -133,6 +138,18 @@ def rows_by_section(blocks, year: int | None) -> tuple[dict[str, list[Row]], lis
                 out[sec].append(Row(logical, grid.cells[r], grid.origin[r], grid_no))
         current = sec
     return out, warnings
+
+
+def _restart(grid: Grid) -> int | None:
+    """Where a table captioned as another year's begins again (a text dump runs last year's table and this
+    year's together): the first row after its figures that repeats one of its header rows, or its first
+    labelled row."""
+    labels = [norm(grid.logical(r)[0]) if grid.logical(r) else "" for r in range(len(grid.cells))]
+    numbered = [r for r in range(len(grid.cells)) if any(parse_value(c).ok and c.strip() for c in grid.logical(r)[1:])]
+    if not numbered:
+        return None
+    opening = {lab for lab in labels[:numbered[0]] + [labels[numbered[0]]] if lab}
+    return next((r for r in range(numbered[0] + 1, len(labels)) if labels[r] in opening), None)
 
 
 def _unlabelled(cells: list[str]) -> bool:
