@@ -13,6 +13,9 @@ from nianbao.transforms.numbers import parse_value, states_plain_unit, unit_mult
 from nianbao.transforms.rows import Row, trim_blanks
 from nianbao.transforms.vocabulary import match
 
+# compiled at import, not at a crawl worker's first page
+_CAPTION_CELL = re.compile(r"^(?:第二十条|信息内容)")
+
 DEFAULT_MEASURES = {
     "2019": {
         "rules": ["newly_made", "newly_published", "total_published"],
@@ -66,7 +69,7 @@ def read_active(rows: list[Row], era_hint: str) -> tuple[list[dict], list[str]]:
         if item is None or not values or (not row.has_numbers and _names_measures(row.logical[1:])):
             texts = trim_blanks(row.logical[1:])
             if _names_measures(texts):  # (a caption that ran into the header row is not a column)
-                header = [t for t in texts if not re.match(r"^(?:第二十条|信息内容)", t.strip())]
+                header = [t for t in texts if not _CAPTION_CELL.match(t.strip())]
             continue
         measures, headers = _measures_for(item, header, era_hint)
         if pulled and len(trim_blanks(values)) == len(measures) - 1 and "repealed" in measures:

@@ -15,6 +15,10 @@ from nianbao.transforms.normalize import norm
 from nianbao.transforms.numbers import parse_value
 from nianbao.transforms.vocabulary import match
 
+# compiled at import, not at a crawl worker's first page
+_SENTENCE_END = re.compile(r"(?<=[。；;！!])|\n")
+_DASH_UNIT = re.compile(r"[-—–－/]+")
+
 UNITS = {"fees_yuan": "yuan", "consultations": "person_times"}
 _CN = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_UNIT = {"十": 10, "百": 100, "千": 1000}
@@ -116,7 +120,7 @@ def read_legacy_table(grid, year: int | None = None) -> list[dict]:
         if _TABLE_ROW_SKIP.search(name):
             continue
         unit = norm(row[unit_col]) if unit_col is not None and unit_col < len(row) else ""
-        if unit and re.fullmatch(r"[-—–－/]+", unit):  # a section row (一、主动公开情况 | — | —), not a figure
+        if unit and _DASH_UNIT.fullmatch(unit):  # a section row (一、主动公开情况 | — | —), not a figure
             continue
         code = match(name, "legacy_metrics", "metric", fuzzy=False)
         v = parse_value(row[col])
@@ -248,7 +252,7 @@ def _total_stated_before_qizhong(sentence: str, at: int, metric: str) -> bool:
 
 def read_narrative(body: str, year: int | None) -> list[dict]:
     out: dict[str, dict] = {}
-    for sentence in re.split(r"(?<=[。；;！!])|\n", norm(body)):
+    for sentence in _SENTENCE_END.split(norm(body)):
         if not sentence or not _MAY_STATE.search(sentence) or _other_year(sentence, year):
             continue
         if "分别" in sentence:

@@ -15,14 +15,27 @@ from functools import lru_cache
 from nianbao.transforms.normalize import arabic_years, norm, to_simplified
 from nianbao.transforms.regions import government_of
 
+# compiled at import, not at a crawl worker's first page
+_A_YEAR = re.compile(r"(?:20\d\d|二〇..)年")
+_REPORT_WORD = re.compile(r"报告|年报")
+_YEAR_BEFORE_REPORT = re.compile(r"(20[0-3]\d|199\d)年?度?.{0,30}(年度报告|年报|工作报告|报告)")
+_YEAR_AFTER_REPORT = re.compile(r"(?:报告|年报)\((20[0-3]\d)年?度?\)")
+_REPORT_OR_YEAR_WORD = re.compile(r"报告|年度")
+_NOT_WORD = re.compile(r"[^\w]")
+_TOWNSHIP = re.compile(r"(乡|镇|街道)(人民政府|办事处)?$|(乡|镇)人民政府")
+_DEPARTMENT_BOARD = re.compile(r"(局|委员会办公室|厅)管理委员会$")
+_GOVERNMENT_SUFFIX = re.compile(r"(人民政府|人民政府办公厅|人民政府办公室|政府办公室|行政公署|街道办事处|管委会|管理委员会)$")
+_TITLE_JOINS = re.compile(r"\s*(?:[-_|｜]|——)\s*")
+_DATE_FIELD = re.compile(r"(?:发布|发文|成文|公开)(?:日期|时间)\s*[:：]?\s*([0-9年月日\-./ ]{8,16})")
+
 _cn_year = arabic_years
 
 
 def report_year(title: str, body: str) -> int | None:
     """The year the statistics cover: title first, then the statistics period, then the text."""
     t = _cn_year(norm(title))
-    m = re.search(r"(20[0-3]\d|199\d)年?度?.{0,30}(年度报告|年报|工作报告|报告)", t) or \
-        re.search(r"(?:报告|年报)\((20[0-3]\d)年?度?\)", t)
+    m = _YEAR_BEFORE_REPORT.search(t) or \
+        _YEAR_AFTER_REPORT.search(t)
     if m:
         return int(m.group(1))
     b = _cn_year(norm(body[:6000]))
@@ -46,7 +59,7 @@ def published_date(meta: dict[str, str], chrome: str, body: str) -> date | None:
     candidates = [meta.get(k, "") for k in ("pubdate", "publishdate", "firstpublishedtime", "createdate",
                                              "field:发布时间", "field:发布日期", "field:发文日期",
                                              "field:成文日期", "field:时间")]
-    m = re.search(r"(?:发布|发文|成文|公开)(?:日期|时间)\s*[:：]?\s*([0-9年月日\-./ ]{8,16})", chrome + " " + body[:300])
+    m = _DATE_FIELD.search(chrome + " " + body[:300])
     if m:
         candidates.append(m.group(1))
     for c in candidates:
@@ -107,13 +120,13 @@ def publisher_candidates(title: str, meta: dict[str, str], body: str, chrome: st
     t = norm(title)
     t = _TITLE_WRAPPER.sub("", t)  # 【政务公开】, 关于印发《…》的通知 (norm() made 【】 into ())
     # a site's name joined to the title: 金堂县人民政府-金堂县人民政府2019年…报告, …报告_门户网站, …报告|某局
-    parts = [s for s in re.split(r"\s*(?:[-_|｜]|——)\s*", t) if s]
-    titled = [s for s in parts if re.search(r"(?:20\d\d|二〇..)年", s) and re.search(r"报告|年报", s)]
+    parts = [s for s in _TITLE_JOINS.split(t) if s]
+    titled = [s for s in parts if _A_YEAR.search(s) and _REPORT_WORD.search(s)]
     if len(parts) > 1 and titled:
         t = titled[0]
     for pattern in _TITLE_PATTERNS:
         m = pattern.match(t)
-        if m and not re.search(r"报告|年度", m.group(1)):
+        if m and not _REPORT_OR_YEAR_WORD.search(m.group(1)):
             # A title that names only a place (张掖市2020年…报告) is that place's government's report.
             out.append((government_of(m.group(1)) or m.group(1), "title"))
             break
@@ -143,14 +156,14 @@ def publisher_candidates(title: str, meta: dict[str, str], body: str, chrome: st
 
 def publisher_kind(publisher: str) -> str:
     p = publisher or ""
-    if re.search(r"(人民政府|人民政府办公厅|人民政府办公室|政府办公室|行政公署|街道办事处|管委会|管理委员会)$", p) \
-            and not re.search(r"(局|委员会办公室|厅)管理委员会$", p):
+    if _GOVERNMENT_SUFFIX.search(p) \
+            and not _DEPARTMENT_BOARD.search(p):
         return "government"
     return "department"
 
 
 def admin_level(publisher: str, region_level: str | None) -> str | None:
-    if re.search(r"(乡|镇|街道)(人民政府|办事处)?$", publisher or "") or re.search(r"(乡|镇)人民政府", publisher or ""):
+    if _TOWNSHIP.search(publisher or ""):
         return "township"
     return region_level
 
@@ -217,7 +230,7 @@ def canonical_publisher(name: str) -> str:
     """One spelling per body: width, spaces and punctuation ignored, 人民政府 written 政府 (区人民政府 = 区政府,
     人民政府办公室 = 政府办公室)."""
     t = norm(name or "")
-    t = re.sub(r"[^\w]", "", t)
+    t = _NOT_WORD.sub("", t)
     return t.replace("人民政府", "政府")
 
 

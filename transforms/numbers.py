@@ -13,6 +13,14 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+# compiled at import, not at a crawl worker's first page
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?:\D|$))")
+_DASHES = re.compile(r"[-—–/\\.。]+")
+_SPACES = re.compile(r"[\s\u200b-\u200f\ufeff]+")
+_PLAIN_UNIT = re.compile(r"单位[:：]?\s*(?:元|件|条|个|项)(?![\u4e00-\u9fff])|\(\s*(?:元|件)\s*\)")
+_UNIT_STATED = re.compile(r"单位[:：]\s*(万亿|亿|万|千)")
+_UNIT_IN_BRACKETS = re.compile(r"\((?:单位[:：]?)?\s*(万亿|亿|万|千)?\s*(元|件|条|个|项)?\s*\)")
+
 BLANK_MARKS = {"", "无", "-", "—", "——", "–", "－", "/", "／", "\\", "0", "空", "...", "…", "——/", "/-"}
 _UNIT_MULT = {"万": 1e4, "亿": 1e8, "千": 1e3, "百": 1e2}
 _NUMBER = re.compile(r"^(?:约|共|计)?([+-]?)(\d+(?:\.\d+)?)(万亿|亿|万|千|百)?(元|件|条|个|项|人次|次|宗|份|例|起)?")
@@ -29,10 +37,10 @@ class Value:
 def unit_multiplier(header: str) -> float:
     """Multiplier a column header implies: 处理决定数量（万件） -> 1e4; 金额（单位：万元） -> 1e4."""
     h = unicodedata.normalize("NFKC", header or "")
-    m = re.search(r"\((?:单位[:：]?)?\s*(万亿|亿|万|千)?\s*(元|件|条|个|项)?\s*\)", h)
+    m = _UNIT_IN_BRACKETS.search(h)
     if m and m.group(1):
         return 1e12 if m.group(1) == "万亿" else _UNIT_MULT[m.group(1)]
-    m = re.search(r"单位[:：]\s*(万亿|亿|万|千)", h)
+    m = _UNIT_STATED.search(h)
     if m:
         return 1e12 if m.group(1) == "万亿" else _UNIT_MULT[m.group(1)]
     return 1.0
@@ -41,19 +49,19 @@ def unit_multiplier(header: str) -> float:
 def states_plain_unit(header: str) -> bool:
     """Whether a header names its unit without a multiplier: 本年收费金额（单位：元）, 金额（元）."""
     h = unicodedata.normalize("NFKC", header or "")
-    return bool(re.search(r"单位[:：]?\s*(?:元|件|条|个|项)(?![\u4e00-\u9fff])|\(\s*(?:元|件)\s*\)", h))
+    return bool(_PLAIN_UNIT.search(h))
 
 
 @lru_cache(maxsize=65536)
 def parse_value(raw: str, multiplier: float = 1.0) -> Value:
     """Parse one cell; ``multiplier`` is the unit a header gave (a unit in the cell wins)."""
     t = unicodedata.normalize("NFKC", raw or "")
-    t = re.sub(r"[\s\u200b-\u200f\ufeff]+", "", t)
+    t = _SPACES.sub("", t)
     t = t.replace("−", "-").replace("﹣", "-").replace("，", ",")
     t = t.strip("*※#△▲★☆^`'\"“”")
-    if t in BLANK_MARKS or re.fullmatch(r"[-—–/\\.。]+", t):
+    if t in BLANK_MARKS or _DASHES.fullmatch(t):
         return Value(0.0, True)
-    t = re.sub(r"(?<=\d),(?=\d{3}(?:\D|$))", "", t)  # thousands separators
+    t = _THOUSANDS.sub("", t)  # thousands separators
     m = _NUMBER.match(t)
     if not m or not _TAIL.match(t[m.end():]):
         return Value(None, False)

@@ -49,6 +49,9 @@ from nianbao.transforms.rows import rows_by_section
 from nianbao.transforms.sections import split_sections
 from nianbao.transforms.series import series_rows
 
+# compiled at import, not at a crawl worker's first page
+_DOC_NUMBER_PREFIX = re.compile(r"([\u4e00-\u9fff]{1,2})政办(?:函|发)")
+
 PARSER_VERSION = "0.1.0"
 MAX_BYTES = 20 * 1024 * 1024
 
@@ -434,7 +437,7 @@ def _signal_warnings(body: str, region, warnings: list[str]) -> None:
     """Other place signals (document prefixes) that disagree with the region used."""
     if region is None:
         return
-    prefixes = set(re.findall(r"([\u4e00-\u9fff]{1,2})政办(?:函|发)", body[:20000]))
+    prefixes = set(_DOC_NUMBER_PREFIX.findall(body[:20000]))
     first = region.name[0]
     if prefixes and not any(p.startswith(first) for p in prefixes):
         warnings.append(f"document prefixes {sorted(prefixes)[:3]} do not match {region.name}")

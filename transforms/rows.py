@@ -15,6 +15,10 @@ from nianbao.transforms.normalize import norm
 from nianbao.transforms.numbers import parse_value
 from nianbao.transforms.vocabulary import match
 
+# compiled at import, not at a crawl worker's first page
+_YEAR = re.compile(r"(20\d\d)年")
+_NOTE = re.compile(r"^[(（]?(?:注|说明|备注)")
+
 SECTIONS = ("active_disclosure", "applications", "reviews_litigation")
 
 _ROW_SIGNS = {
@@ -164,9 +168,9 @@ def _quotes_other_year(context: str, year: int) -> bool:
     """Whether the text before a table captions it as another year's (附：2021年度…情况). A note that only
     mentions last year (注：含上年度结转案件) or a long paragraph is not a caption."""
     t = norm(context)
-    if not t or len(t) > 60 or re.match(r"^[(（]?(?:注|说明|备注)", t) or "结转" in t:
+    if not t or len(t) > 60 or _NOTE.match(t) or "结转" in t:
         return False
-    years = {int(y) for y in re.findall(r"(20\d\d)年", t)}
+    years = {int(y) for y in _YEAR.findall(t)}
     if str(year) + "年" in t:
         return False
     return bool(years and all(y < year for y in years)) or any(k in t for k in ("上年度", "上一年度", "去年"))
