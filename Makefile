@@ -31,6 +31,7 @@ bench: venv
 	$(BIN)/python -m benchmarks.memory_bench
 	$(BIN)/python -m benchmarks.ocr_bench
 	$(BIN)/python -m benchmarks.damage_bench
+	$(BIN)/python -m benchmarks.fields_bench
 	$(BIN)/python -m benchmarks.crawl_bench
 	$(BIN)/python -m benchmarks.flow_bench
 

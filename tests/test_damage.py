@@ -482,3 +482,15 @@ def test_multi_line_cells_pulled_out_of_their_rows(year, seed):
     assert_same(act, rep.active)
     assert_same(app, rep.applications)
     assert sum("printed out of its row; put back" in w for w in p.report["warnings"]) == 2
+
+
+def test_a_place_written_with_a_character_traditional_text_also_uses_keeps_its_name():
+    """乾 is Simplified too (乾安县, 乾县): a Simplified page is not converted because of it, and a Traditional
+    mirror converted to Simplified keeps the place's name."""
+    rep = Report(2022, publisher="乾安县民政局", seed=3).fill()
+    p, act, app, rev = parsed_values(render(rep))
+    assert (p.report["publisher"], p.report["adcode"], p.report["region"]) == ("乾安县民政局", "220723", "220000")
+    assert not any("Traditional" in w for w in p.report["warnings"])
+    p, act, app, rev = parsed_values(_traditional(render(rep)))
+    assert (p.report["publisher"], p.report["adcode"]) == ("乾安县民政局", "220723")
+    assert_same(app, rep.applications)

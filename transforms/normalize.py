@@ -18,14 +18,18 @@ _T2S = opencc.OpenCC("t2s")
 
 
 def _traditional_chars() -> frozenset[str]:
-    """Characters t2s changes. Text holding none of them is already Simplified, so the pure-Python
-    converter (the costliest step of a parse) is skipped for it."""
+    """Characters t2s changes that Simplified text never uses. Text holding none of them is already
+    Simplified, so the pure-Python converter (the costliest step of a parse) is skipped for it. Left out:
+    the few that are Simplified characters too (乾 of 乾安县, 於), which t2s would change all the same."""
     path = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
     with open(path, encoding="utf-8") as f:
-        return frozenset(line.split("\t", 1)[0] for line in f if line.strip())
+        entries = [line.rstrip("\n").split("\t") for line in f if line.strip()]
+    return frozenset(char for char, targets in entries if char not in targets.split())
 
 
 _TRADITIONAL = _traditional_chars()
+# Place names t2s would change although they are written so in Simplified too: put back after converting.
+_PLACES_KEPT = {"干安县": "乾安县", "干县": "乾县"}
 # The only t2s phrases made of characters outside TSCharacters (沈船 → 沉船): applied directly.
 _PHRASES_WITHOUT_TRADITIONAL = {"沈船": "沉船", "沈默": "沉默"}
 _INVISIBLE = re.compile(r"[\s\u200b-\u200f\u2060\ufeff\u00ad]+")
@@ -49,7 +53,11 @@ def to_simplified(text: str) -> str:
             for trad, simp in _PHRASES_WITHOUT_TRADITIONAL.items():
                 text = text.replace(trad, simp)
         return text
-    return _T2S.convert(text)
+    out = _T2S.convert(text)
+    if "干" in out and "乾" in text:
+        for changed, name in _PLACES_KEPT.items():
+            out = out.replace(changed, name)
+    return out
 
 
 @lru_cache(maxsize=65536)
