@@ -147,12 +147,22 @@ def cmd_store_verify(args) -> int:
     for p in problems:
         print(p)
     print(f"{args.root}: {'OK' if not problems else f'{len(problems)} problem(s)'}")
+    from nianbao.store import report_log
+
+    if waiting := report_log.logged(args.root):
+        print(f"{args.root}: {waiting} logged batch(es) not yet folded into the datasets (the next write or "
+              "`nianbao store compact` folds them)")
     return 1 if problems else 0
 
 
 def cmd_store_compact(args) -> int:
+    from nianbao.store import report_log
     from nianbao.store.parquet_store import compact
 
+    waiting = report_log.logged(args.root)
+    if waiting:  # a killed run's logged reports first: the compacted store holds every report
+        report_log.fold(args.root)
+        print(f"{args.root}: {waiting} logged batch(es) folded in")
     done = compact(args.root)
     for dataset, n in done.items():
         if n:

@@ -25,6 +25,7 @@ from nianbao.extractors.crawler import FetchedReport, load_registry
 from nianbao.extractors.decode import DecodeError, decode_bytes
 from nianbao.extractors.page import NotAReportError
 from nianbao.flows.pipeline import archive_root, parse_fetched, stored_reports
+from nianbao.store import report_log
 from nianbao.store.from_reports import BatchWriter, UnstorableReport, partition_of
 from nianbao.store.fs import storage
 from nianbao.store.parquet_store import StoreError, compact, finish_interrupted_swaps, upsert, verify
@@ -46,6 +47,7 @@ def reprocess(out: str, registry: str | Path | None = None, parser_version: str 
     "parser_version": v}."""
     out = str(out)
     finish_interrupted_swaps(out, REPORT_DATASETS)
+    report_log.fold(out)  # a killed crawl's logged reports, before what is stored is read and rebuilt
     if parser_version is not None and _parser_versions(out) == {parser_version}:
         return {"reports": 0, "kept": 0, "failed": 0, "skipped": True, "parser_version": parser_version}
     stored = stored_reports(out)

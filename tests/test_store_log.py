@@ -113,3 +113,17 @@ def test_a_report_that_cannot_name_its_partition_is_refused_before_anything_is_l
     with pytest.raises(UnstorableReport, match="year is unknown"):
         log_reports(tmp_path, [county(0), bad])
     assert report_log.logged(tmp_path) == 0
+
+
+def test_store_verify_names_a_waiting_log_and_compact_folds_it_in(tmp_path, capsys):
+    from nianbao.flows.cli import main
+
+    write_reports(tmp_path, [county(0)])
+    log_reports(tmp_path, [county(1), county(2)])  # a killed run's
+    assert main(["store", "verify", "--root", str(tmp_path)]) == 0
+    assert "1 logged batch(es) not yet folded" in capsys.readouterr().out
+    assert main(["store", "compact", "--root", str(tmp_path)]) == 0
+    assert "1 logged batch(es) folded in" in capsys.readouterr().out
+    assert report_log.logged(tmp_path) == 0 and read_dataset(tmp_path, "reports").report_id.nunique() == 3
+    assert [p.name for p in (tmp_path / "applications" / "year=2020" / "region=620000").glob("*.parquet")] == \
+        ["part-0.parquet"]
