@@ -71,8 +71,8 @@ def log_reports(root: str | Path, parsed_reports: list) -> None:
 
 
 # A write costs about one file per (dataset, partition) it touches, whatever its size, so the log is folded
-# into the partitions in large groups; a group is read back as Arrow tables (~6 KB a report), not kept as
-# parsed reports (~65 KB each).
+# into the partitions in large groups; a group is read back from the log as Arrow tables, far smaller than
+# the parsed reports (~65 KB each) a run would otherwise hold (memory bench: 571 MB peak at 10k, 599 at 50k).
 FOLD_REPORTS = 10_000
 LOG_REPORTS = 500  # parsed reports held in memory before they are logged
 
