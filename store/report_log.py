@@ -103,6 +103,8 @@ def fold(root: str | Path, batch: LogBatch | None = None) -> dict[str, dict]:
             stats = upsert_locked(store, _work(batches)) if batches else {}
             for name in names:
                 store.remove(name)
+            if store.is_dir(LOG_DIR):
+                store.delete_dir(LOG_DIR)  # empty now (but for a killed append's temporary file)
     except StorageError as exc:
         raise StoreError(str(exc)) from None
     return stats
