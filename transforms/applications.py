@@ -7,6 +7,7 @@ the order the header prints them, so a reordered table still maps right.
 
 from __future__ import annotations
 
+from nianbao.transforms.checks import run_checks
 from nianbao.transforms.normalize import label as norm_label
 from nianbao.transforms.numbers import parse_value
 from nianbao.transforms.rows import Row, trim_blanks
@@ -129,18 +130,12 @@ def _next_outcome(above: str | None, era_2021: bool) -> str | None:
 
 
 def _totals_add_up(cells: dict, order: list[str]) -> bool:
-    """Every applicant's (七)总计 is the sum of the outcome rows under 三."""
-    detail = [o for o in OUTCOME_ORDER if o not in ("received", "carried_over", "total_handled", "carried_forward")]
-    checked = False
-    for a in order:
-        total = cells.get(("total_handled", a), {}).get("value")
-        if total is None:
-            continue
-        parts = [cells.get((o, a), {}).get("value") or 0.0 for o in detail]
-        if abs(sum(parts) - total) > 1e-6:
-            return False
-        checked = True
-    return checked
+    """Every applicant's (七)总计 is the sum of the outcome rows under 三: the report's own total_handled
+    check (checks.py), all passed, and at least one of them checkable."""
+    rows = [c for c in run_checks([{"outcome": o, "applicant": a, "value": c["value"]} for (o, a), c in cells.items()
+                                   if a in order], [])
+            if c["check"] == "applications.total_handled"]
+    return bool(rows) and all(c["passed"] for c in rows)
 
 
 def _is_header(labels: list[str]) -> bool:

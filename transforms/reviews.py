@@ -7,6 +7,7 @@ two tables. Values are mapped with the header's own order where it is readable.
 
 from __future__ import annotations
 
+from nianbao.transforms.checks import run_checks
 from nianbao.transforms.numbers import parse_value
 from nianbao.transforms.rows import Row, trim_blanks
 from nianbao.transforms.vocabulary import code_order, find_all, match
@@ -72,22 +73,19 @@ def read_reviews(rows: list[Row]) -> tuple[list[dict], list[str]]:
 
 
 def _window_that_adds_up(loose: list[str], sequence: list[tuple[str, str]]) -> int | None:
-    """The start of the one run of 15 numbers in which every proceeding's total is the sum of its outcomes
-    (a stray number before or after the table, such as a year from the text, shifts every other run)."""
+    """The start of the one run of 15 numbers in which every proceeding's total is the sum of its outcomes,
+    by the report's own check (checks.py); a blank cell counts nothing. A stray number before or after the
+    table, such as a year from the text, shifts every other run."""
     fits = []
     for start in range(len(loose) - 14):
-        cells: dict[tuple[str, str], float | None] = {}
-        for key, raw in zip(sequence, loose[start:start + 15], strict=True):
-            cells[key] = parse_value(raw).value if raw.strip() else 0.0  # a blank cell counts nothing
-        if all(_adds_up(cells, proc) for proc in PROCEEDINGS):
+        values = [parse_value(raw).value if raw.strip() else 0.0 for raw in loose[start:start + 15]]
+        if None in values:
+            continue
+        rows = run_checks([], [{"proceeding": p, "outcome": o, "value": v}
+                               for (p, o), v in zip(sequence, values, strict=True)])
+        if len(rows) == len(PROCEEDINGS) and all(c["passed"] for c in rows):
             fits.append(start)
     return fits[0] if len(fits) == 1 else None
-
-
-def _adds_up(cells: dict, proc: str) -> bool:
-    parts = [cells.get((proc, o)) for o in OUTCOMES if o != "total"]
-    total = cells.get((proc, "total"))
-    return total is not None and None not in parts and abs(sum(parts) - total) < 1e-6
 
 
 def _sequence(out_tokens: list[str], proc_tokens: list[str]) -> list[tuple[str, str]]:
