@@ -17,12 +17,9 @@ Rows come back in one of two ways:
 from __future__ import annotations
 
 import re
-import unicodedata
 
-from nianbao.extractors.tables import Grid, cell_text
+from nianbao.extractors.tables import Grid, cell_text, is_figure
 
-_FIGURE = re.compile(r"^[-+−－]?\d[\d,]*(?:\.\d+)?\s*(?:万|亿)?(?:件|元|条|个|项|人次|次)?[*※]?"
-                     r"(?:[(（][^()（）]{0,20}[)）])?$|^[—–\-/／无]$")  # 3（含转办2件）: a figure with its note
 _PIPES_ONLY = re.compile(r"^\|+$")
 _TABLE_START = re.compile(r"^第二十条|^申请人情况|^（?\(?本列数据|^行政复议$|^信息内容$")
 
@@ -37,10 +34,6 @@ def cells_of(line: str) -> list[str]:
     if line.rstrip().endswith("|"):
         parts = parts[:-1]
     return [_CJK_GAP.sub("", cell_text(p)) for p in parts]
-
-
-def is_figure(cell: str) -> bool:
-    return bool(_FIGURE.match(unicodedata.normalize("NFKC", cell).replace(" ", "")))
 
 
 def looks_like_stream(lines: list[str]) -> bool:

@@ -10,6 +10,7 @@ that do not line up with the data cells below them.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -100,8 +101,13 @@ def expand_spans(rows: list[list[tuple[str, int, int]]]) -> Grid:
     return without_ghost_columns(rectangular(cells, origin, next_id))
 
 
-# A cell that is a figure, annotated or not (26, 0件, 26（含转办2件）, 0*, ２６), and not an ordinal label (1.属于…)
-_FIGURE = re.compile(r"^[-−]?[\d０-９][\d０-９,]*(?:[.．][\d０-９]+)?(?![.．、\d０-９])")
+# A cell that is a figure, annotated or not (26, 0件, 26（含转办2件）, 0*, ２６), or a blank's mark (—, /, 无)
+_FIGURE = re.compile(r"^[-+−－]?\d[\d,]*(?:\.\d+)?\s*(?:万|亿)?(?:件|元|条|个|项|人次|次)?[*※]?"
+                     r"(?:[(（][^()（）]{0,20}[)）])?$|^[—–\-/／无]$")  # 3（含转办2件）: a figure with its note
+
+
+def is_figure(cell: str) -> bool:
+    return bool(_FIGURE.match(unicodedata.normalize("NFKC", cell).replace(" ", "")))
 
 
 def without_ghost_columns(grid: Grid) -> Grid:
@@ -110,7 +116,7 @@ def without_ghost_columns(grid: Grid) -> Grid:
     blank cells would shift a row's values against the header; dropping it only narrows the spans across
     it. A data column always has a label of its own in the header, so none is lost; in a table without a
     header (a page's continuation) a blank column is blank cells, and is kept."""
-    if not any(any(row) and not any(_FIGURE.match(c) for c in row) for row in grid.cells):
+    if not any(any(row) and not any(is_figure(c) for c in row) for row in grid.cells):
         return grid
     width = len(grid.cells[0]) if grid.cells else 0
     columns_left = [Counter(o) for o in grid.origin]  # per row: how many kept columns each cell still covers
