@@ -101,8 +101,8 @@ def fold(root: str | Path, batch: LogBatch | None = None) -> dict[str, dict]:
             names = _names(store)
             batches = [decode(store.read(n), store.path(n)) for n in names] + ([batch] if batch else [])
             stats = upsert_locked(store, _work(batches)) if batches else {}
-            for name in names:
-                store.remove(name)
+            for name in names:  # oldest first: a crash here leaves the newest batches, so refolding them
+                store.remove(name)  # can never put an older version of a report back
             if store.is_dir(LOG_DIR):
                 store.delete_dir(LOG_DIR)  # empty now (but for a killed append's temporary file)
     except StorageError as exc:
