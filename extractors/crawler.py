@@ -9,6 +9,7 @@ returned fetch log, and nothing here raises for one bad page.
 from __future__ import annotations
 
 import csv
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -17,11 +18,13 @@ from urllib.parse import parse_qsl, urlsplit
 from nianbao.extractors import discovery
 from nianbao.extractors.archive import Archive
 from nianbao.extractors.decode import DecodeError, decode_bytes
-from nianbao.extractors.http import PoliteSession, Response, redact, registrable_domain
+from nianbao.extractors.http import PoliteSession, Response, check_delay, redact, registrable_domain
 from nianbao.store.keys import check_adcode, check_portal_id
 
 MAX_LISTING_PAGES = 300
 MAX_REQUESTS = 3000  # per portal per run (registry column max_requests): a runaway site costs a bounded run
+MAX_ATTACHMENTS = 20  # files and pictures fetched for one report page (a real one links a few)
+MAX_SECONDS = 4 * 3600.0  # per portal per run (registry column max_seconds): a slow site costs a bounded night
 
 
 @dataclass
@@ -35,6 +38,7 @@ class Portal:
     encoding: str | None = None
     enabled: bool = True
     max_requests: int | None = None
+    max_seconds: float | None = None
 
 
 @dataclass
@@ -75,10 +79,11 @@ def load_registry(path: str | Path) -> list[Portal]:
                 portals.append(Portal(
                     id=check_portal_id(row["id"]), publisher=row["publisher"], adcode=check_adcode(row["adcode"]),
                     entry_url=row["entry_url"],
-                    delay=float(row["delay"]) if row.get("delay") else None,
+                    delay=check_delay(row["delay"]) if row.get("delay") else None,
                     max_connections=int(row["max_connections"]) if row.get("max_connections") else None,
                     encoding=row.get("encoding") or None,
                     max_requests=int(row["max_requests"]) if row.get("max_requests") else None,
+                    max_seconds=float(row["max_seconds"]) if row.get("max_seconds") else None,
                     enabled=(row.get("enabled") or "true").strip().lower() in ("true", "1", "yes")))
             except (KeyError, ValueError) as exc:
                 raise ValueError(f"{path}: line {i}: {exc}") from None
@@ -99,6 +104,9 @@ class PortalCrawler:
         self.listings: dict[str, tuple[str, list[discovery.Link]]] = {}
         self.budget = portal.max_requests or MAX_REQUESTS
         self.fetches = 0
+        self.cutoff = time.monotonic() + (portal.max_seconds or MAX_SECONDS)
+        self.stopped: str | None = None  # why the portal's run stopped early (budget or deadline spent)
+        self.not_fetched = 0  # URLs left for a later run once it stopped
         session.allow_portal(portal.entry_url, portal.delay, portal.max_connections)
         if session.on_robots is None:  # robots.txt is archived and re-checked conditionally like any page
             session.on_robots = lambda r: archive.record(r, None, "robots")
@@ -124,14 +132,14 @@ class PortalCrawler:
     def fetch(self, url: str, kind: str) -> tuple[Response, bytes | None, bool]:
         """(response, body or the archived body on 304, changed?)"""
         doc = self.archive.document(url)
-        if self.fetches >= self.budget:
-            return Response(url, url, "deferred", detail=f"the portal's budget of {self.budget} requests for this run "
-                                                         "is spent"), None, False
+        if self.exhausted():
+            self.not_fetched += 1
+            return Response(url, url, "deferred", detail=self.stopped), None, False
         self.fetches += 1
         # a list endpoint the page's script calls with POST (Hanweb dataproxy): its parameters go as a form
         form = dict(parse_qsl(urlsplit(url).query)) if url.endswith(discovery.POST_MARK) else None
         resp = self.session.fetch(url, etag=doc.etag if doc else None, last_modified=doc.last_modified if doc else None,
-                                  form=form)
+                                  form=form, cutoff=self.cutoff)
         sha = self.archive.record(resp, self.portal.id, kind)
         if resp.outcome == "not_modified" and doc:
             resp.headers.setdefault("content-type", doc.content_type or "")
@@ -140,6 +148,15 @@ class PortalCrawler:
             changed = not doc or doc.sha256 != sha
             return resp, resp.body, changed
         return resp, None, False
+
+    def exhausted(self) -> bool:
+        """Whether the portal's request budget or time for this run is spent (then ``stopped`` says which)."""
+        if self.stopped is None:
+            if self.fetches >= self.budget:
+                self.stopped = f"the portal's budget of {self.budget} requests for this run is spent"
+            elif time.monotonic() >= self.cutoff:
+                self.stopped = f"the portal's {self.portal.max_seconds or MAX_SECONDS:g} s for this run are spent"
+        return self.stopped is not None
 
     def _text(self, body: bytes, resp: Response) -> str:
         try:
@@ -157,11 +174,17 @@ class PortalCrawler:
                 self.result.error = f"no annual-report column found from the entry URL (entry page: {entry})"
                 return self.result
             reports = self.walk_listings(starts)
-            for link in reports:
+            for i, link in enumerate(reports):
+                if self.exhausted():  # one row for what is left, not one per URL (a link farm lists millions)
+                    self.not_fetched += len(reports) - i
+                    break
                 try:
                     self.fetch_report(link)
                 except Exception as exc:  # one URL's malformed response costs that URL, not the portal
                     self._log(link.url, "report", "error", detail=f"{type(exc).__name__}: {exc}"[:300])
+            if self.stopped:
+                self._log(self.portal.entry_url, "portal", "deferred",
+                          detail=f"{self.stopped}: {self.not_fetched} URL(s) left for a later run")
         except Exception as exc:  # one portal's failure is recorded; the run goes on
             self.result.error = f"{type(exc).__name__}: {exc}"
             self._log(self.portal.entry_url, "portal", "error", detail=self.result.error)
@@ -229,21 +252,22 @@ class PortalCrawler:
     def walk_listings(self, starts: list[str]) -> list[discovery.ReportLink]:
         found: dict[str, discovery.ReportLink] = {}
         queue, done = list(starts), set()
-        while queue and len(done) < MAX_LISTING_PAGES:
+        while queue and len(done) < MAX_LISTING_PAGES and not self.exhausted():
             url = queue.pop(0)
             if url in done:
                 continue
             done.add(url)
             got = self._listing(url)
+            self.listings.pop(url, None)  # read once here: keeping every listing's text costs memory, not requests
             if got is None:
                 continue
             text, page_links = got
             reports, decoys = discovery.report_links(page_links)
-            for d in decoys:
+            for d in decoys[:max(0, self.budget - len(self.seen))]:
                 if d.url not in self.seen:
                     self.seen.add(d.url)
                     self._log(d.url, "report", "not_a_report", detail=f"decoy title: {d.text[:60]}")
-            for r in reports:
+            for r in reports[:max(0, self.budget - len(found))]:  # more than the budget can fetch is never read
                 found.setdefault(r.url, r)
             years = [r.year for r in reports if r.year]
             if self.since and years and max(years) < self.since:
@@ -254,7 +278,7 @@ class PortalCrawler:
                 self._log(url, "listing", "error", detail=f"paging: {type(exc).__name__}: {exc}"[:300])
                 later = []
             for nxt in later:
-                if nxt not in done and self._on_site(nxt):
+                if nxt not in done and len(queue) < MAX_LISTING_PAGES and self._on_site(nxt):
                     queue.append(nxt)
         return list(found.values())
 
@@ -285,7 +309,8 @@ class PortalCrawler:
         self._log(resp.url, "report", resp.outcome, resp, sha=doc.sha256 if doc else None)
         page_links = discovery.links(text, resp.url) if text else []
         attachments = []
-        for att in discovery.attachments(page_links) + (discovery.table_images(text, resp.url) if text else []):
+        linked = discovery.attachments(page_links) + (discovery.table_images(text, resp.url) if text else [])
+        for att in linked[:MAX_ATTACHMENTS]:
             if att.url in self.seen:
                 continue
             self.seen.add(att.url)

@@ -15,7 +15,9 @@ connects to the very address it checked (no second lookup, so no DNS rebinding).
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
+import math
 import os
 import random
 import re
@@ -45,6 +47,10 @@ MAX_REDIRECTS = 5
 MAX_WAIT = 60.0  # a Crawl-delay or Retry-After beyond this defers the host for the run instead of waiting
 MAX_ROBOTS_BYTES = 512 * 1024  # as the big crawlers do: a longer robots.txt is read up to here
 
+# Set by the command line on SIGINT/SIGTERM: every session then refuses new requests at once, so portal
+# tasks wind down in a request's time and the process can exit (and stop any server it started).
+STOP = threading.Event()
+
 
 @dataclass
 class Response:
@@ -70,14 +76,32 @@ class Response:
         return self.headers.get("content-type")
 
 
+def check_delay(value) -> float:
+    """A delay between requests to one host, in seconds: a finite number from 0 to MAX_WAIT. A larger one
+    would hold the host's shared gate for every later run; a host that needs more is deferred instead."""
+    try:
+        delay = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"delay {value!r} is not a number of seconds") from None
+    if not (math.isfinite(delay) and 0 <= delay <= MAX_WAIT):
+        raise ValueError(f"delay {value!r} is outside 0–{MAX_WAIT:g} seconds")
+    return delay
+
+
 @dataclass
 class HostPolicy:
     delay: float = 1.0  # seconds between request starts to one host
     max_connections: int = 2
 
 
+def _pause(seconds: float) -> None:
+    """Sleep, but wake at once when the run is stopped (STOP), so a signal never waits out a long delay."""
+    if seconds > 0:
+        STOP.wait(min(seconds, MAX_WAIT))
+
+
 class _HostGate:
-    """Per-host spacing and concurrency, shared by all threads."""
+    """Per-host spacing and concurrency, shared by all threads. A slot taken is always given back."""
 
     def __init__(self, policy: HostPolicy):
         self.policy = policy
@@ -87,13 +111,20 @@ class _HostGate:
 
     def __enter__(self):
         self.slots.acquire()
+        try:
+            _pause(self._claim())
+        except BaseException:
+            self.slots.release()
+            raise
+        return self
+
+    def _claim(self) -> float:
+        """Claim the host's next start time; returns the seconds to wait for it (never over MAX_WAIT)."""
         with self.lock:
             now = time.monotonic()
-            start = max(now, self.next_start)
+            start = max(now, min(self.next_start, now + MAX_WAIT))
             self.next_start = start + self.policy.delay
-        if start > now:
-            time.sleep(start - now)
-        return self
+        return start - now
 
     def __exit__(self, *exc):
         self.slots.release()
@@ -101,36 +132,50 @@ class _HostGate:
 
 class _SharedHostGate(_HostGate):
     """The same spacing across processes and machines: the host's next free start time lives in a file on a
-    disk every worker mounts (the archive's), claimed under an flock. Times are wall-clock (NTP-synced hosts)."""
+    disk every worker mounts (the archive's), claimed under an flock. Times are wall-clock (NTP-synced hosts).
+
+    The file holds only a number this code wrote, yet it is read as untrusted: a value that is not a finite
+    time, or lies more than MAX_WAIT ahead (a stopped run with a huge delay), counts as now. When the file
+    cannot be used at all (a disk error), the gate falls back to this process's own spacing."""
 
     def __init__(self, policy: HostPolicy, path: Path):
         super().__init__(policy)
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
 
-    def __enter__(self):
+    def _claim(self) -> float:
         import fcntl
 
-        self.slots.acquire()
-        with self.lock, open(self.path, "a+") as fh:  # threads of this process take turns, then processes
-            fcntl.flock(fh, fcntl.LOCK_EX)
-            try:
-                fh.seek(0)
-                try:
-                    next_start = float(fh.read().strip() or 0)
-                except ValueError:
-                    next_start = 0.0
-                now = time.time()
-                start = max(now, next_start)
-                fh.seek(0)
-                fh.truncate()
-                fh.write(repr(start + self.policy.delay))
-                fh.flush()
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
-        if start > now:
-            time.sleep(start - now)
-        return self
+        try:
+            with self.lock:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                with open(self.path, "a+") as fh:  # threads of this process take turns, then processes
+                    fcntl.flock(fh, fcntl.LOCK_EX)
+                    try:
+                        fh.seek(0)
+                        try:
+                            next_start = float(fh.read(64).strip() or 0)
+                        except ValueError:
+                            next_start = 0.0
+                        now = time.time()
+                        if not math.isfinite(next_start) or next_start > now + MAX_WAIT + self.policy.delay:
+                            next_start = now
+                        start = max(now, next_start)
+                        fh.seek(0)
+                        fh.truncate()
+                        fh.write(repr(start + self.policy.delay))
+                        fh.flush()
+                    finally:
+                        fcntl.flock(fh, fcntl.LOCK_UN)
+        except OSError:
+            return super()._claim()
+        return start - now
+
+
+def gate_file_name(netloc: str) -> str:
+    """A file name for a host's gate that no host name can make too long or unsafe: a readable prefix and a
+    hash of the whole netloc (host names reach 253 characters; file names stop at 255 bytes)."""
+    readable = re.sub(r"[^A-Za-z0-9.-]", "_", netloc)[:60].lstrip(".") or "host"
+    return f"{readable}-{hashlib.sha256(netloc.encode('utf-8', 'surrogatepass')).hexdigest()[:16]}.next"
 
 
 def registrable_domain(host: str) -> str:
@@ -154,11 +199,12 @@ def blocked_address(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if ip.version == 6:
         inner = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
-        if inner is None and ip in ipaddress.ip_network("64:ff9b::/96"):
-            inner = ipaddress.ip_address(int(ip) & 0xFFFFFFFF)
+        if inner is None and any(ip in ipaddress.ip_network(n) for n in ("64:ff9b::/96", "::/96")):
+            inner = ipaddress.ip_address(int(ip) & 0xFFFFFFFF)  # NAT64, and IPv4-compatible (::127.0.0.1)
         if inner is not None and blocked_address(str(inner)):
             return True
-    return not ip.is_global or ip.is_multicast or any(ip in net for net in ALWAYS_BLOCKED if net.version == ip.version)
+    return not ip.is_global or ip.is_multicast or ip.is_reserved or \
+        any(ip in net for net in ALWAYS_BLOCKED if net.version == ip.version)
 
 
 # Special-purpose blocks refused whole, whatever a Python version's is_global says of their exceptions.
@@ -208,6 +254,51 @@ def normalise_url(url: str) -> str:
     return url
 
 
+class _Watchdog:
+    """Cuts a response off at its deadline by shutting its socket down. Read timeouts restart with every
+    byte, so a server dripping its headers a byte a second is never cut off by them; this is."""
+
+    def __init__(self, seconds: float):
+        self.fired = False
+        self._sock = None
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(seconds, 0.0), self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def watch(self, sock) -> None:
+        with self._lock:
+            self._sock = sock
+            fired = self.fired
+        if fired:
+            _shut(sock)
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.fired, sock = True, self._sock
+        if sock is not None:
+            _shut(sock)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+
+def _shut(sock) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+_CURRENT = threading.local()  # the watchdog of the request this thread is making
+
+
+def _watch(sock) -> None:
+    watchdog = getattr(_CURRENT, "watchdog", None)
+    if watchdog is not None and sock is not None:
+        watchdog.watch(sock)
+
+
 def _pinned_adapter(address_for) -> HTTPAdapter:
     """A requests adapter whose connections go to ``address_for(host)``: the address that was checked.
 
@@ -220,9 +311,15 @@ def _pinned_adapter(address_for) -> HTTPAdapter:
             host = self._dns_host
             self._dns_host = address_for(host)  # raises OSError for a refused address
             try:
-                return super()._new_conn()
+                sock = super()._new_conn()
             finally:
                 self._dns_host = host
+            _watch(sock)
+            return sock
+
+        def getresponse(self, *args, **kwargs):
+            _watch(self.sock)  # a kept-alive connection's socket is watched by the request that reuses it
+            return super().getresponse(*args, **kwargs)
 
     class PinnedHTTP(Pinned, HTTPConnection):
         pass
@@ -264,7 +361,7 @@ class HostRegistry:
             gate = self._gates.get(netloc)
             if gate is None:
                 gate = self._gates[netloc] = (_HostGate(policy) if self.shared_dir is None else _SharedHostGate(
-                    policy, self.shared_dir / (re.sub(r"[^A-Za-z0-9.-]", "_", netloc) + ".next")))
+                    policy, self.shared_dir / gate_file_name(netloc)))
             elif policy.delay > gate.policy.delay:
                 gate.policy = HostPolicy(policy.delay, gate.policy.max_connections)
             return gate
@@ -306,9 +403,6 @@ def hosts_sharing(directory: str | Path) -> HostRegistry:
         return _REGISTRIES[key]
 
 
-# Set by the command line on SIGINT/SIGTERM: every session then refuses new requests at once, so portal
-# tasks wind down in a request's time and the process can exit (and stop any server it started).
-STOP = threading.Event()
 UNREACHABLE = object()  # robots.txt verdict for a host that could not be reached at all
 
 
@@ -370,11 +464,15 @@ class PoliteSession:
         return address
 
     def allow_portal(self, entry_url: str, delay: float | None = None, max_connections: int | None = None) -> None:
-        """Register a portal: its host may be private (tests) and may carry its own politeness."""
+        """Register a portal, which may carry its own politeness. Its host may be private only when the
+        entry URL names a private address itself (``http://127.0.0.1:8000/``, ``http://localhost/``: a test
+        server, an intranet the operator typed in). A host *name* is always checked where its DNS points, so
+        a registry row cannot reach 10.x or a metadata address through a name."""
         host = (urlsplit(entry_url).hostname or "").lower()
-        with self._lock:
-            self.allowed_private.add(host)  # the operator named this host: it may be private (an intranet, tests)
-            self._addresses.pop(host, None)
+        if _is_ip(host) or host == "localhost":
+            with self._lock:
+                self.allowed_private.add(host)
+                self._addresses.pop(host, None)
         netloc = urlsplit(entry_url).netloc
         if delay is not None or max_connections is not None:
             self.policies[netloc] = HostPolicy(delay if delay is not None else self.default_policy.delay,
@@ -426,20 +524,23 @@ class PoliteSession:
                                    and verdict.can_fetch(url, self.user_agent))
 
     def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
-              form: dict | None = None) -> Response:
-        """GET ``url`` politely (POST ``form`` when given); conditional when ``etag``/``last_modified`` are given."""
+              form: dict | None = None, cutoff: float | None = None) -> Response:
+        """GET ``url`` politely (POST ``form`` when given); conditional when ``etag``/``last_modified`` are given.
+        ``cutoff``: a time.monotonic() by which the caller's own work must end (a portal's deadline)."""
         headers = {}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        return self._request(url, headers, check_robots=True, form=form)
+        return self._request(url, headers, check_robots=True, form=form, cutoff=cutoff)
 
     def _request(self, url: str, headers: dict, check_robots: bool, limit: int | None = None,
-                 form: dict | None = None) -> Response:
+                 form: dict | None = None, cutoff: float | None = None) -> Response:
         """Follow redirects by hand so every hop passes the guard and robots.txt. ``limit``: read at most
-        this many bytes and keep them (robots.txt), where a page over ``max_bytes`` is refused."""
+        this many bytes and keep them (robots.txt), where a page over ``max_bytes`` is refused. The whole
+        URL, its retries and redirects included, ends within ``deadline`` seconds (and by ``cutoff``)."""
         started = time.monotonic()
+        cutoff = min(started + self.deadline, cutoff if cutoff is not None else math.inf)
         current = url
         site = registrable_domain(urlsplit(url).hostname or "")
         for hop in range(MAX_REDIRECTS + 1):
@@ -465,7 +566,7 @@ class PoliteSession:
             if check_robots and self.respect_robots and not self._allows(verdict, current):  # the one lookup above
                 return self._done(Response(current, url, "robots_disallowed", detail="disallowed by robots.txt"),
                                   started)
-            resp = self._with_retries(current, headers, limit, form if hop == 0 else None)  # a redirect is a GET
+            resp = self._with_retries(current, headers, cutoff, limit, form if hop == 0 else None)  # redirect: GET
             if resp.status in (301, 302, 303, 307, 308) and resp.headers.get("location"):
                 current = urljoin(current, resp.headers["location"])
                 continue
@@ -477,13 +578,16 @@ class PoliteSession:
         resp.elapsed_ms = int((time.monotonic() - started) * 1000)
         return resp
 
-    def _with_retries(self, url: str, headers: dict, limit: int | None = None, form: dict | None = None) -> Response:
+    def _with_retries(self, url: str, headers: dict, cutoff: float, limit: int | None = None,
+                      form: dict | None = None) -> Response:
         attempt = 0
         while True:
-            resp = self._once(url, headers, limit, form)
+            if time.monotonic() >= cutoff:
+                return Response(url, url, "timeout", detail=f"no complete response within {self.deadline:g} s")
+            resp = self._once(url, headers, cutoff, limit, form)
             retryable = resp.outcome in ("timeout", "error", "unreachable") or resp.status == 429 \
                 or resp.outcome == "http_5xx"
-            if not retryable or attempt >= self.retries:
+            if not retryable or attempt >= self.retries or time.monotonic() >= cutoff:
                 return resp
             wait = self.backoff * (2 ** attempt) * (0.5 + random.random())
             retry_after = resp.headers.get("retry-after")
@@ -493,53 +597,68 @@ class PoliteSession:
                     resp.outcome, resp.detail = "deferred", f"Retry-After {asked:g} s, over the {MAX_WAIT:g} s cap"
                     return resp
                 wait = max(wait, asked)
-            time.sleep(min(wait, MAX_WAIT))
+            _pause(wait)
+            if STOP.is_set():
+                return resp
             attempt += 1
 
-    def _once(self, url: str, headers: dict, limit: int | None = None, form: dict | None = None) -> Response:
+    def _once(self, url: str, headers: dict, cutoff: float, limit: int | None = None,
+              form: dict | None = None) -> Response:
         netloc = urlsplit(url).netloc
         with self._gate(netloc):
-            fetched_at = datetime.now(UTC)
+            watchdog = _CURRENT.watchdog = _Watchdog(cutoff - time.monotonic())
             try:
-                r = self.session.request("POST" if form is not None else "GET", url, data=form, headers=headers,
-                                         timeout=self.timeout, stream=True, allow_redirects=False)
-            except (requests.ConnectTimeout, requests.ConnectionError) as exc:  # refused, DNS, no route
-                return Response(url, url, "unreachable", fetched_at=fetched_at,
-                                detail=redact(f"{type(exc).__name__}: {exc}")[:200])
-            except requests.Timeout as exc:
-                return Response(url, url, "timeout", fetched_at=fetched_at, detail=str(exc)[:200])
-            except requests.RequestException as exc:
-                return Response(url, url, "error", fetched_at=fetched_at, detail=f"{type(exc).__name__}: {exc}"[:200])
-            hdrs = {k.lower(): v for k, v in r.headers.items()}
-            try:
-                declared = _content_length(hdrs.get("content-length"))
-                if limit is None and declared > self.max_bytes:
+                resp = self._exchange(url, headers, cutoff, limit, form)
+            finally:
+                watchdog.cancel()
+                _CURRENT.watchdog = None
+        if watchdog.fired and resp.outcome != "ok":
+            resp.outcome, resp.body = "timeout", b""
+            resp.detail = f"no complete response within {self.deadline:g} s"
+        return resp
+
+    def _exchange(self, url: str, headers: dict, cutoff: float, limit: int | None, form: dict | None) -> Response:
+        """One request and its response, read within ``cutoff`` (the watchdog enforces it on the socket too)."""
+        fetched_at = datetime.now(UTC)
+        try:
+            r = self.session.request("POST" if form is not None else "GET", url, data=form, headers=headers,
+                                     timeout=self.timeout, stream=True, allow_redirects=False)
+        except (requests.ConnectTimeout, requests.ConnectionError) as exc:  # refused, DNS, no route
+            return Response(url, url, "unreachable", fetched_at=fetched_at,
+                            detail=redact(f"{type(exc).__name__}: {exc}")[:200])
+        except requests.Timeout as exc:
+            return Response(url, url, "timeout", fetched_at=fetched_at, detail=str(exc)[:200])
+        except requests.RequestException as exc:
+            return Response(url, url, "error", fetched_at=fetched_at, detail=f"{type(exc).__name__}: {exc}"[:200])
+        hdrs = {k.lower(): v for k, v in r.headers.items()}
+        try:
+            declared = _content_length(hdrs.get("content-length"))
+            if limit is None and declared > self.max_bytes:
+                r.close()
+                return Response(url, url, "too_large", r.status_code, hdrs, fetched_at=fetched_at,
+                                detail=f"Content-Length {declared}")
+            chunks, size = [], 0
+            while chunk := r.raw.read1(65536, decode_content=True):  # returns as soon as bytes arrive
+                if time.monotonic() > cutoff:
+                    r.close()
+                    return Response(url, url, "timeout", r.status_code, hdrs, fetched_at=fetched_at,
+                                    detail=f"no complete response within {self.deadline:g} s")
+                size += len(chunk)
+                if limit is not None and size >= limit:
+                    chunks.append(chunk[:len(chunk) - (size - limit)])
+                    break
+                if size > self.max_bytes:
                     r.close()
                     return Response(url, url, "too_large", r.status_code, hdrs, fetched_at=fetched_at,
-                                    detail=f"Content-Length {declared}")
-                chunks, size = [], 0
-                cutoff = time.monotonic() + self.deadline
-                while chunk := r.raw.read1(65536, decode_content=True):  # returns as soon as bytes arrive
-                    if time.monotonic() > cutoff:
-                        r.close()
-                        return Response(url, url, "timeout", r.status_code, hdrs, fetched_at=fetched_at,
-                                        detail=f"no complete response within {self.deadline:g} s")
-                    size += len(chunk)
-                    if limit is not None and size >= limit:
-                        chunks.append(chunk[:len(chunk) - (size - limit)])
-                        break
-                    if size > self.max_bytes:
-                        r.close()
-                        return Response(url, url, "too_large", r.status_code, hdrs, fetched_at=fetched_at,
-                                        detail=f"more than {self.max_bytes} bytes")
-                    chunks.append(chunk)
-            except (requests.Timeout, urllib3.exceptions.ReadTimeoutError, TimeoutError) as exc:
-                return Response(url, url, "timeout", r.status_code, hdrs, fetched_at=fetched_at, detail=str(exc)[:200])
-            except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
-                return Response(url, url, "error", r.status_code, hdrs, fetched_at=fetched_at,
-                                detail=f"{type(exc).__name__}: {exc}"[:200])
-            finally:
-                r.close()
+                                    detail=f"more than {self.max_bytes} bytes")
+                chunks.append(chunk)
+        except (requests.Timeout, urllib3.exceptions.ReadTimeoutError, TimeoutError) as exc:
+            return Response(url, url, "timeout", r.status_code, hdrs, fetched_at=fetched_at, detail=str(exc)[:200])
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+            return Response(url, url, "error", r.status_code, hdrs, fetched_at=fetched_at,
+                            detail=f"{type(exc).__name__}: {exc}"[:200])
+        finally:
+            r.close()
         body = b"".join(chunks)
         with self._lock:
             self.requests += 1

@@ -33,6 +33,15 @@ def _argument(check):
 _year_arg, _adcode_arg = _argument(check_year), _argument(check_adcode)
 
 
+def _delay_arg(value: str) -> float:
+    from nianbao.extractors.http import check_delay
+
+    try:
+        return check_delay(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _json_default(o):
     if isinstance(o, (date, datetime)):
         return o.isoformat()
@@ -350,7 +359,7 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--until", type=_year_arg, help="skip reports after this year")
         p.add_argument("--parallel", type=int, default=16, help="portals crawled at once (default 16; one host stays "
                        "at its own pace however many of its portals run)")
-        p.add_argument("--delay", type=float, help="seconds between requests to one host (default 1)")
+        p.add_argument("--delay", type=_delay_arg, help="seconds between requests to one host (default 1)")
         p.add_argument("--dask-address", help="run the portal tasks on this Dask scheduler (tcp://host:8786)")
         _log_flags(p)
         p.set_defaults(func=cmd_crawl)

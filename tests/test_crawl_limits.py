@@ -1,0 +1,219 @@
+"""What a hostile or slow portal can cost: one URL, or one portal's bounded share of the night, never the run.
+
+Real servers on 127.0.0.1; names that resolve elsewhere are answered by a patched resolver and never connected.
+"""
+
+import socket
+import threading
+import time
+
+import pytest
+from test_hostile_portal import Server
+
+from nianbao.extractors.archive import Archive
+from nianbao.extractors.crawler import Portal, crawl_portal
+from nianbao.extractors.http import (
+    MAX_WAIT,
+    STOP,
+    HostPolicy,
+    HostRegistry,
+    PoliteSession,
+    blocked_address,
+    check_delay,
+    gate_file_name,
+)
+
+
+@pytest.fixture(autouse=True)
+def _no_stop():
+    STOP.clear()
+    yield
+    STOP.clear()
+
+
+def _in_time(fn, seconds: float):
+    """fn() run in a thread; fails the test when it has not returned within ``seconds``."""
+    box = {}
+    t = threading.Thread(target=lambda: box.setdefault("value", fn()), daemon=True)
+    t.start()
+    t.join(seconds)
+    assert not t.is_alive(), f"still running after {seconds} s"
+    return box.get("value")
+
+
+# -- the per-host gate ---------------------------------------------------------------------------------------
+
+def test_a_254_character_host_gets_a_short_safe_gate_file(tmp_path):
+    host = ".".join(["a" * 63] * 3 + ["b" * 56]) + ".gov.cn"
+    assert len(host) > 250
+    name = gate_file_name(host + ":8080")
+    assert len(name.encode()) < 100 and "/" not in name
+    assert gate_file_name(host) != gate_file_name(host + ":8080")  # distinct hosts keep distinct gates
+    gate = HostRegistry(shared_dir=tmp_path).gate(host, HostPolicy(0.0, 1))
+    for _ in range(3):  # a slot taken is given back each time
+        _in_time(lambda: gate.__enter__() and gate.__exit__(None, None, None), 5)
+
+
+@pytest.mark.parametrize("stored", ["inf", "nan", "-inf", "1e300", "garbage", str(time.time() + 1e7)])
+def test_a_gate_file_from_a_stopped_or_broken_run_does_not_block_the_next_crawl(tmp_path, stored):
+    hosts = HostRegistry(shared_dir=tmp_path)
+    (tmp_path / gate_file_name("portal.gov.cn")).write_text(stored)
+    gate = hosts.gate("portal.gov.cn", HostPolicy(0.0, 1))
+    started = time.monotonic()
+    _in_time(lambda: gate.__enter__() and gate.__exit__(None, None, None), 5)
+    assert time.monotonic() - started < 2
+
+
+def test_a_gate_whose_file_cannot_be_opened_falls_back_and_gives_its_slot_back(tmp_path):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the gate directory should be")
+    gate = HostRegistry(shared_dir=blocker).gate("portal.gov.cn", HostPolicy(0.0, 1))
+    for _ in range(3):
+        _in_time(lambda: gate.__enter__() and gate.__exit__(None, None, None), 5)
+
+
+def test_a_signal_ends_a_wait_at_the_gate_at_once():
+    gate = HostRegistry().gate("slow.gov.cn", HostPolicy(MAX_WAIT, 2))
+    gate.__enter__()
+    gate.__exit__(None, None, None)
+    threading.Timer(0.3, STOP.set).start()
+    started = time.monotonic()
+    _in_time(lambda: gate.__enter__() and gate.__exit__(None, None, None), 5)
+    assert time.monotonic() - started < 3
+
+
+@pytest.mark.parametrize("bad", ["1e7", "inf", "nan", "-1", "soon"])
+def test_a_delay_over_the_cap_is_refused_in_one_line(bad):
+    with pytest.raises(ValueError, match="delay"):
+        check_delay(bad)
+    assert check_delay("2.5") == 2.5
+
+
+def test_the_cli_refuses_a_delay_that_would_hold_a_host_for_days(tmp_path, capsys):
+    from nianbao.flows.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["crawl", "--portal", "http://127.0.0.1:9/", "--publisher", "x", "--adcode", "110000",
+              "--out", str(tmp_path), "--delay", "1e7"])
+    assert exit_.value.code == 2
+    assert "delay" in capsys.readouterr().err
+
+
+# -- slow servers ------------------------------------------------------------------------------------------
+
+class DripServer:
+    """Accepts connections and sends a response's headers one byte every ``interval`` seconds, forever."""
+
+    def __init__(self, interval: float = 0.2):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.interval, self.connections, self.closed = interval, 0, False
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while not self.closed:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._drip, args=(conn,), daemon=True).start()
+
+    def _drip(self, conn):
+        try:
+            conn.recv(65536)
+            for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 100000:
+                conn.sendall(bytes([byte]))
+                time.sleep(self.interval)
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    def close(self):
+        self.closed = True
+        self.sock.close()
+
+
+def test_a_server_dripping_its_headers_is_cut_off_at_the_deadline_and_not_retried_past_it():
+    drip = DripServer()
+    try:
+        s = PoliteSession(delay=0, backoff=0.01, retries=3, respect_robots=False, deadline=2.0)
+        s.allow_portal(drip.url + "/")
+        started = time.monotonic()
+        r = _in_time(lambda: s.fetch(drip.url + "/report.html"), 15)
+        took = time.monotonic() - started
+        assert r.outcome == "timeout" and "within 2 s" in r.detail
+        assert took < 4  # one URL costs its deadline, whatever the retries
+    finally:
+        drip.close()
+
+
+def test_a_portal_stops_at_its_deadline_and_says_what_it_left(tmp_path):
+    many = "".join(f'<li><a href="/r{i}.html">2020年政府信息公开工作年度报告{i}</a></li>' for i in range(40))
+    routes = {"/robots.txt": (200, {}, b""), "/": (200, {}, f"<ul>{many}</ul>".encode())}
+    routes.update({f"/r{i}.html": (200, {}, b"<p>x</p>") for i in range(40)})
+    server = Server("127.0.0.1", routes)
+    try:
+        portal = Portal("slow", "某县人民政府", "110101", server.url + "/", delay=0.2, max_seconds=1.5)
+        archive = Archive(tmp_path / "a")
+        started = time.monotonic()
+        res = crawl_portal(portal, PoliteSession(delay=0.2, respect_robots=False), archive)
+        assert time.monotonic() - started < 5
+        left = [r for r in res.log if r["kind"] == "portal" and r["outcome"] == "deferred"]
+        assert len(left) == 1 and "1.5 s for this run are spent" in left[0]["detail"]
+        fetched = [r for r in res.log if r["kind"] == "report"]
+        assert 1 <= len(fetched) < 40
+        assert f"{40 - len(fetched)} URL(s) left" in left[0]["detail"]
+    finally:
+        server.close()
+
+
+def test_a_link_farm_costs_its_budget_and_one_row_not_a_row_per_link(tmp_path):
+    links = "".join(f'<li><a href="/r{i}.html">2020年政府信息公开工作年度报告{i}</a></li>' for i in range(20000))
+    routes = {"/robots.txt": (200, {}, b""), "/": (200, {}, f"<ul>{links}</ul>".encode())}
+    server = Server("127.0.0.1", routes)
+    try:
+        portal = Portal("farm", "某县人民政府", "110101", server.url + "/", max_requests=25)
+        res = crawl_portal(portal, PoliteSession(delay=0, respect_robots=False), Archive(tmp_path / "a"))
+        assert len(server.hits) == 25
+        assert len(res.log) <= 30
+        left = [r for r in res.log if r["outcome"] == "deferred"]
+        assert len(left) == 1 and "budget of 25 requests" in left[0]["detail"]
+    finally:
+        server.close()
+
+
+# -- addresses ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("address", ["::127.0.0.1", "::10.0.0.1", "::169.254.169.254", "::"])
+def test_ipv4_compatible_ipv6_forms_of_private_addresses_are_blocked(address):
+    assert blocked_address(address)
+
+
+@pytest.mark.parametrize("resolves_to", ["10.0.0.5", "100.100.100.200", "169.254.169.254", "127.0.0.1"])
+def test_a_registry_host_whose_name_points_at_a_private_address_is_not_crawled(monkeypatch, resolves_to):
+    real = socket.getaddrinfo
+
+    def resolver(host, *args, **kw):
+        if host == "portal.example.gov.cn":
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (resolves_to, 0))]
+        return real(host, *args, **kw)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    s = PoliteSession(delay=0, respect_robots=False, retries=0)
+    s.allow_portal("http://portal.example.gov.cn/xxgk/ndbg/")
+    r = s.fetch("http://portal.example.gov.cn/xxgk/ndbg/")
+    assert r.outcome == "off_site" and "non-public address" in r.detail
+
+
+def test_a_portal_named_by_its_private_address_is_still_crawled():
+    server = Server("127.0.0.1", {"/a.html": (200, {}, b"portal")})
+    try:
+        s = PoliteSession(delay=0, respect_robots=False)
+        s.allow_portal(server.url + "/")
+        assert s.fetch(server.url + "/a.html").body == b"portal"
+    finally:
+        server.close()
