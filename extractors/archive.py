@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sqlite3
 import tempfile
 import threading
@@ -35,7 +36,39 @@ CREATE TABLE IF NOT EXISTS documents (
     etag TEXT, last_modified TEXT, first_fetched_at TEXT NOT NULL, last_checked_at TEXT NOT NULL,
     final_url TEXT NOT NULL  -- differs from url when url redirects there
 );
+CREATE TABLE IF NOT EXISTS parse_options (  -- what a user gave `nianbao parse --out` for a file (never a server)
+    url TEXT PRIMARY KEY, options TEXT NOT NULL
+);
 """
+LOCAL_SHARD = "local"  # the shard of files given to `nianbao parse --out` (no registry portal may take this id)
+PARSE_OPTIONS = ("publisher", "adcode", "year")  # the overrides `nianbao parse` takes, kept for reprocess
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+class ArchiveError(ValueError):
+    """The archive's index holds something its own code never writes (edited or damaged); names it."""
+
+
+def check_parse_options(options, where: str = "parse options") -> dict:
+    """The parse options of a file as the archive keeps them: only publisher, adcode and year, each checked.
+    Raises ArchiveError (one line) for anything else."""
+    from nianbao.store.keys import InvalidKey, check_adcode, check_year
+
+    if not isinstance(options, dict) or set(options) - set(PARSE_OPTIONS):
+        raise ArchiveError(f"{where}: {str(options)[:80]!r} is not a set of {', '.join(PARSE_OPTIONS)}")
+    out = {}
+    try:
+        if options.get("publisher") is not None:
+            if not isinstance(options["publisher"], str) or not 0 < len(options["publisher"]) <= 200:
+                raise InvalidKey(f"publisher {str(options['publisher'])[:40]!r} is not a name")
+            out["publisher"] = options["publisher"]
+        if options.get("adcode") is not None:
+            out["adcode"] = check_adcode(options["adcode"])
+        if options.get("year") is not None:
+            out["year"] = check_year(options["year"])
+    except InvalidKey as exc:
+        raise ArchiveError(f"{where}: {exc}") from None
+    return out
 
 
 @dataclass
@@ -57,6 +90,7 @@ class Archive:
         self.root = Path(root)
         (self.root / "objects").mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
+        self.problems: list[str] = []  # damaged index rows skipped by documents(), each named
         self._db = sqlite3.connect(self.root / "index.sqlite", check_same_thread=False, timeout=60)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(SCHEMA)
@@ -65,6 +99,11 @@ class Archive:
         self._db.close()
 
     def object_path(self, sha: str) -> Path:
+        """Where a body lives. The sha256 comes from the index, a file: anything but 64 hex digits (an edited
+        ``../../etc/passwd``) is refused rather than read or written outside the archive."""
+        if not isinstance(sha, str) or not _SHA256.fullmatch(sha):
+            raise ArchiveError(f"{self.root}/index.sqlite: {str(sha)[:80]!r} is not a sha256 (the index was edited "
+                               "or damaged)")
         return self.root / "objects" / sha[:2] / sha
 
     def put_body(self, body: bytes) -> str:
@@ -112,8 +151,12 @@ class Archive:
             row = self._db.execute("SELECT * FROM documents WHERE url=?", (url,)).fetchone()
         if not row:
             return None
-        return Document(row[0], row[1], row[2], row[3], row[4], row[5], row[6],
-                        datetime.fromisoformat(row[7]), datetime.fromisoformat(row[8]), row[9])
+        try:
+            self.object_path(row[3])
+            return Document(row[0], row[1], row[2], row[3], row[4], row[5], row[6],
+                            datetime.fromisoformat(row[7]), datetime.fromisoformat(row[8]), row[9])
+        except (TypeError, ValueError) as exc:
+            raise ArchiveError(f"{self.root}/index.sqlite: the row of {str(url)[:80]} is damaged ({exc})") from None
 
     def latest_headers(self, url: str) -> dict[str, str]:
         """The headers of the newest response recorded for ``url`` with a body (empty when none)."""
@@ -122,11 +165,42 @@ class Archive:
                                    "ORDER BY id DESC LIMIT 1", (url,)).fetchone()
         return json.loads(row[0]) if row and row[0] else {}
 
+    def set_parse_options(self, url: str, options: dict) -> None:
+        """Keep the options a user gave for this file (``nianbao parse --publisher …``), for reprocess."""
+        options = check_parse_options(options)
+        with self._lock, self._db:
+            if options:
+                self._db.execute("INSERT OR REPLACE INTO parse_options VALUES (?, ?)",
+                                 (url, json.dumps(options, ensure_ascii=False, sort_keys=True)))
+            else:
+                self._db.execute("DELETE FROM parse_options WHERE url=?", (url,))
+
+    def parse_options(self, url: str) -> dict:
+        """The options a user gave for this file ({} when none); ArchiveError when the row was edited."""
+        with self._lock:
+            row = self._db.execute("SELECT options FROM parse_options WHERE url=?", (url,)).fetchone()
+        if not row:
+            return {}
+        try:
+            options = json.loads(row[0])
+        except (TypeError, ValueError):
+            raise ArchiveError(f"{self.root}/index.sqlite: the parse options of {url[:80]} are not JSON") from None
+        return check_parse_options(options, f"{self.root}/index.sqlite: the parse options of {url[:80]}")
+
     def documents(self, kind: str | None = None) -> list[Document]:
         with self._lock:
             rows = self._db.execute("SELECT url FROM documents" + (" WHERE kind=?" if kind else "") + " ORDER BY url",
                                     (kind,) if kind else ()).fetchall()
-        return [d for d in (self.document(r[0]) for r in rows) if d]
+        docs = []
+        for (url,) in rows:
+            try:
+                doc = self.document(url)
+            except ArchiveError as exc:  # an edited row costs that document, never the others
+                self.problems.append(str(exc))
+                continue
+            if doc:
+                docs.append(doc)
+        return docs
 
     def count(self, outcome: str | None = None) -> int:
         with self._lock:

@@ -437,6 +437,10 @@ def _user_error(exc: Exception, args) -> str | None:
     names = {cls.__name__ for cls in type(exc).__mro__}
     if names & {"StoreError", "InvalidKey", "ReprocessError", "InputError", "OSError"}:
         return str(exc)
+    if names & {"ArchiveError", "DatabaseError"}:  # an archive index edited, damaged or not SQLite at all
+        where = getattr(args, "archive", None) or getattr(args, "out", None) or getattr(args, "root", None)
+        return str(exc) if "ArchiveError" in names else \
+            f"{where}: an archive index is unreadable ({str(exc).splitlines()[0][:120]})"
     if "ArrowException" in names:
         root = getattr(args, "out", None) or getattr(args, "root", None)
         return (f"{root}: a stored Parquet file is unreadable ({str(exc).splitlines()[0][:160]}); "

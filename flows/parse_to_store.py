@@ -1,25 +1,23 @@
 """`nianbao parse PATH... --out DIR`: parse files, directories and URLs into a store.
 
 The bytes read are archived (<out>/_archive/local/, or --archive), with the
-options given, so a store filled this way can be reprocessed later like a
-crawled one.
+options given (in the archive's own parse_options table, never among a
+response's headers), so a store filled this way can be reprocessed later like
+a crawled one.
 """
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
-from nianbao.extractors.archive import Archive
+from nianbao.extractors.archive import LOCAL_SHARD, Archive
 from nianbao.extractors.http import Response
 from nianbao.extractors.page import NotAReportError
 from nianbao.flows.pipeline import archive_root
-from nianbao.flows.reprocess import OPTIONS_HEADER
 from nianbao.store.from_reports import BatchWriter, UnstorableReport, partition_of
 
 PAGE_SUFFIXES = {".html", ".htm", ".shtml", ".xhtml", ".jhtml", ".txt", ".docx", ".pdf"}
-LOCAL_SHARD = "local"  # the archive shard of pages given on the command line
 
 
 def expand_inputs(inputs: list[str]) -> list[str]:
@@ -54,8 +52,9 @@ def parse_paths_to_store(inputs: list[str], out: str, args) -> int:
                 p = parse_report(data, url, fetched_at, content_type=ctype, max_pages=getattr(args, "max_pages", None),
                                  **_options(args))
                 partition_of(p.report)  # a year or region that cannot be stored fails this input only
-                headers = {"content-type": ctype or "", OPTIONS_HEADER: json.dumps(_options(args), ensure_ascii=False)}
-                archive.record(Response(url, url, "ok", 200, headers, data, fetched_at), LOCAL_SHARD, "report")
+                archive.record(Response(url, url, "ok", 200, {"content-type": ctype or ""}, data, fetched_at),
+                               LOCAL_SHARD, "report")
+                archive.set_parse_options(url, _options(args))
                 batches.add(p)
             except (InputError, NotAReportError, UnstorableReport, ValueError) as exc:
                 failed += 1

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from nianbao.extractors import discovery
-from nianbao.extractors.archive import Archive
+from nianbao.extractors.archive import LOCAL_SHARD, Archive, check_parse_options
 from nianbao.extractors.crawler import FetchedReport, load_registry
 from nianbao.extractors.decode import DecodeError, decode_bytes
 from nianbao.extractors.page import NotAReportError
@@ -34,7 +34,9 @@ from nianbao.store.schemas import REPORT_DATASETS
 from nianbao.transforms.report import PARSER_VERSION, parse_report
 
 SCRATCH = ".reprocess"
-OPTIONS_HEADER = "x-nianbao-options"  # parse options (--publisher/--adcode/--year) archived with a file's bytes
+# Where `parse --out` kept a file's options before the archive had parse_options: read only in the local
+# shard, which only `nianbao parse` writes (the id "local" is reserved), never in a crawled portal's.
+_OLD_OPTIONS = "x-nianbao-options"
 
 
 class ReprocessError(RuntimeError):
@@ -107,8 +109,10 @@ def _parse_shard(archive: Archive, defaults: dict):
             if doc.final_url != doc.url:  # a redirecting URL: the report is parsed at its final URL
                 continue
             portal = defaults.get(doc.portal_id)
-            options = json.loads(archive.latest_headers(doc.url).get(OPTIONS_HEADER) or "{}")
             try:
+                options = archive.parse_options(doc.url)  # never a stored response header: a server sent those
+                if not options and doc.portal_id == LOCAL_SHARD:  # `parse --out` before parse_options existed
+                    options = check_parse_options(json.loads(archive.latest_headers(doc.url).get(_OLD_OPTIONS, "{}")))
                 if options:  # a file given to `nianbao parse --out`, with the options it was given
                     p = parse_report(archive.body(doc.sha256), doc.url, doc.first_fetched_at,
                                      content_type=doc.content_type, **options)
@@ -126,6 +130,8 @@ def _parse_shard(archive: Archive, defaults: dict):
                 yield None
                 continue
             yield p
+        for _ in archive.problems:  # index rows that were edited or damaged: those reports are kept as stored
+            yield None
     finally:
         archive.close()
 

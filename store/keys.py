@@ -45,4 +45,6 @@ def check_adcode(adcode: str, what: str = "adcode") -> str:
 def check_portal_id(portal_id: str) -> str:
     if not isinstance(portal_id, str) or not _PORTAL_ID.fullmatch(portal_id) or ".." in portal_id:
         raise InvalidKey(f"portal id {portal_id!r} is not a safe name (letters, digits, _ . -; no '..')")
+    if portal_id == "local":
+        raise InvalidKey("portal id 'local' is reserved for the files given to `nianbao parse --out`")
     return portal_id
