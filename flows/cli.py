@@ -161,7 +161,10 @@ def cmd_store_verify(args) -> int:
     if waiting := report_log.logged(args.root):
         print(f"{args.root}: {waiting} logged batch(es) not yet folded into the datasets (the next write or "
               "`nianbao store compact` folds them)")
-    return 1 if problems else 0
+    if moved := report_log.unreadable(args.root):
+        print(f"{args.root}: {len(moved)} logged batch(es) could not be read and were set aside in "
+              f"{report_log.UNREADABLE_DIR}/; `nianbao reprocess` rebuilds their reports from the archive")
+    return 1 if problems or moved else 0
 
 
 def cmd_store_compact(args) -> int:

@@ -60,6 +60,7 @@ PENDING = "_pending.json"  # one per store: the partitions a writer is changing
 STAGING = ".staging"  # compacted partitions are built here, then swapped in
 MAX_FILES = 16  # a partition with more part files than this is compacted by the next write
 _PART = re.compile(r"part-(\d+)\.parquet")
+_PDIR = re.compile(r"[a-z_]+/year=[0-9]{4}/region=[0-9]{6}")  # a partition directory, as partition_dir names it
 
 
 class StoreError(RuntimeError):
@@ -176,6 +177,10 @@ def _recover(store) -> list[str]:
         try:
             pending = json.loads(data)
         except ValueError:
+            pending = None
+        if not isinstance(pending, list) or not all(isinstance(p, str) and _PDIR.fullmatch(p) for p in pending):
+            # not what a writer writes (damaged or edited): every partition is checked instead, and no entry
+            # of it is used as a path, so ../../x can neither create nor delete a manifest outside the store
             pending = [d for ds_ in DATASETS for d in _partition_dirs(store, ds_)]
         for pdir in pending:
             dataset = pdir.split("/", 1)[0]

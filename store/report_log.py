@@ -19,16 +19,21 @@ report is logged twice, the later batch wins.
 from __future__ import annotations
 
 import json
+import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
 
 from nianbao.store.fs import StorageError, storage
+from nianbao.store.keys import check_adcode, check_year
 from nianbao.store.parquet_store import StoreError, upsert_locked
 from nianbao.store.schemas import REPORT_DATASETS, SCHEMAS
 
 LOG_DIR = "_log"
+UNREADABLE_DIR = "_log_unreadable"  # batches that cannot be folded are moved here, out of every write's way
+_BATCH = re.compile(r"[0-9]{12}\.batch")  # the only names append writes; anything else in _log is not read
 _VERSION = 1
 
 
@@ -64,14 +69,53 @@ def decode(data: bytes, name: str) -> LogBatch:
             tables[dataset] = pa.ipc.open_stream(pa.BufferReader(body[at:at + length])).read_all()
             at += length
         reports = [(r[0], r[1], r[2], tuple(r[3])) for r in header["reports"]]
-    except (ValueError, KeyError, TypeError, pa.ArrowException) as exc:
+        _check(reports, tables)
+    except (ValueError, KeyError, TypeError, IndexError, OSError, pa.ArrowException) as exc:  # Arrow: OSError too
         raise StoreError(f"{name}: unreadable store log batch ({str(exc)[:100]}); fold it with the nianbao "
                          "that wrote it, or delete it and run `nianbao reprocess`") from None
     return LogBatch(reports, tables)
 
 
+def _check(reports: list, tables: dict[str, pa.Table]) -> None:
+    """A batch's header agrees with its tables and names only partitions that can exist (the file could
+    have been edited: a year or region from it becomes a directory name)."""
+    totals = [0] * len(REPORT_DATASETS)
+    for rid, year, region, counts in reports:
+        if not isinstance(rid, str) or not rid or not isinstance(year, int):
+            raise ValueError(f"report {str(rid)[:40]!r}, year {year!r}: not a logged report")
+        check_year(year)
+        if region is not None:
+            check_adcode(region)
+        if len(counts) != len(REPORT_DATASETS) or not all(isinstance(n, int) and n >= 0 for n in counts):
+            raise ValueError(f"report {rid[:40]!r}: row counts {counts!r}")
+        totals = [t + n for t, n in zip(totals, counts, strict=True)]
+    if totals != [tables[d].num_rows for d in REPORT_DATASETS]:
+        raise ValueError("its row counts do not match its tables")
+
+
 def _names(store) -> list[str]:
-    return sorted(store.glob(f"{LOG_DIR}/*.batch"))
+    return sorted(n for n in store.glob(f"{LOG_DIR}/*.batch") if _BATCH.fullmatch(n.rsplit("/", 1)[1]))
+
+
+def unreadable(root: str | Path) -> list[str]:
+    """Batches moved aside because they could not be folded (their reports come back with `nianbao reprocess`)."""
+    return sorted(storage(root).glob(f"{UNREADABLE_DIR}/*"))
+
+
+def _read_batches(store, names: list[str]) -> tuple[list[LogBatch], list[str]]:
+    """The logged batches that can be read, and their names. One that cannot is moved to _log_unreadable
+    with a one-line warning naming it: a damaged file must not stop every later write."""
+    batches, read = [], []
+    for name in names:
+        data = store.read(name)
+        try:
+            batches.append(decode(data or b"", store.path(name)))
+            read.append(name)
+        except StoreError as exc:
+            store.write(f"{UNREADABLE_DIR}/{name.rsplit('/', 1)[1]}", data or b"")
+            store.remove(name)
+            print(f"nianbao: warning: {exc}; moved to {store.path(UNREADABLE_DIR)}", file=sys.stderr)
+    return batches, read
 
 
 def append(root: str | Path, batch: LogBatch) -> None:
@@ -81,7 +125,7 @@ def append(root: str | Path, batch: LogBatch) -> None:
     try:
         with store.lock():
             names = _names(store)
-            seq = int(names[-1].rsplit("/", 1)[1].split(".")[0]) + 1 if names else 1
+            seq = int(names[-1].rsplit("/", 1)[1].split(".")[0]) + 1 if names else 1  # names are 12 digits
             store.write(f"{LOG_DIR}/{seq:012d}.batch", data)
     except StorageError as exc:
         raise StoreError(str(exc)) from None
@@ -98,8 +142,8 @@ def fold(root: str | Path, batch: LogBatch | None = None) -> dict[str, dict]:
     store = storage(root)
     try:
         with store.lock():
-            names = _names(store)
-            batches = [decode(store.read(n), store.path(n)) for n in names] + ([batch] if batch else [])
+            batches, names = _read_batches(store, _names(store))
+            batches += [batch] if batch else []
             stats = upsert_locked(store, _work(batches)) if batches else {}
             for name in names:  # oldest first: a crash here leaves the newest batches, so refolding them
                 store.remove(name)  # can never put an older version of a report back

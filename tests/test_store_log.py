@@ -9,7 +9,7 @@ import pytest
 from nianbao.store import report_log
 from nianbao.store.from_reports import BatchWriter, log_reports, write_reports
 from nianbao.store.fs import LocalStorage
-from nianbao.store.parquet_store import StoreError, compact, verify
+from nianbao.store.parquet_store import compact, verify
 from nianbao.store.read import read_dataset
 from tests.test_store_parts import county
 
@@ -77,15 +77,15 @@ def test_a_fold_cut_before_the_log_is_emptied_folds_again_to_the_same_store(tmp_
     assert tree(tmp_path) == before and report_log.logged(tmp_path) == 0 and verify(tmp_path) == []
 
 
-def test_an_unreadable_log_batch_is_named_and_changes_nothing(tmp_path):
+def test_an_unreadable_log_batch_is_named_set_aside_whole_and_stops_no_write(tmp_path, capsys):
     write_reports(tmp_path, [county(0)])
     log_reports(tmp_path, [county(1)])
     (bad,) = (tmp_path / "_log").glob("*.batch")
     bad.write_bytes(b'{"version": 1, "datasets": ["reports"]}\ngarbage')
-    before = tree(tmp_path)
-    with pytest.raises(StoreError, match=f"{bad.name}: unreadable store log batch"):
-        write_reports(tmp_path, [county(2)])
-    assert tree(tmp_path) == before and bad.exists()
+    write_reports(tmp_path, [county(2)])
+    assert f"{bad.name}: unreadable store log batch" in capsys.readouterr().err
+    assert (tmp_path / report_log.UNREADABLE_DIR / bad.name).read_bytes().endswith(b"garbage")
+    assert read_dataset(tmp_path, "reports").report_id.nunique() == 2  # county 0 and 2; 1 comes back by reprocess
 
 
 def test_batch_writer_logs_and_folds_in_groups_and_matches_a_direct_write(tmp_path):
