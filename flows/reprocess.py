@@ -7,13 +7,20 @@ What a user runs after a parser fix. It never loses a report:
 - the report datasets are rebuilt in a scratch directory beside the store,
   verified against their manifests, and only then swapped in, one dataset at a
   time (a directory rename). A swap cut short is finished or undone by the next
-  reprocess or `nianbao store verify --repair`.
+  reprocess or `nianbao store verify --repair`;
+- writers go on while it rebuilds (a crawl's fold, `parse --out`): under the
+  store's lock, just before the swap, every report committed since reprocess
+  read the store is carried into the rebuilt datasets, so none is lost. Two
+  reprocesses of one store do not run at once.
 The fetch log and the archive are left as they are.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyarrow as pa
@@ -27,16 +34,17 @@ from nianbao.extractors.page import NotAReportError
 from nianbao.flows.pipeline import archive_root, parse_fetched, stored_reports
 from nianbao.store import report_log
 from nianbao.store.from_reports import BatchWriter, UnstorableReport, partition_of
-from nianbao.store.fs import storage
+from nianbao.store.fs import is_uri, storage
 from nianbao.store.parquet_store import StoreError, compact, finish_interrupted_swaps, upsert, verify
 from nianbao.store.read import dataset as open_dataset
-from nianbao.store.schemas import REPORT_DATASETS
+from nianbao.store.schemas import REPORT_DATASETS, SCHEMAS
 from nianbao.transforms.report import PARSER_VERSION, parse_report
 
 SCRATCH = ".reprocess"
 # Where `parse --out` kept a file's options before the archive had parse_options: read only in the local
 # shard, which only `nianbao parse` writes (the id "local" is reserved), never in a crawled portal's.
 _OLD_OPTIONS = "x-nianbao-options"
+_OBJECT_REPROCESS = threading.Lock()
 
 
 class ReprocessError(RuntimeError):
@@ -48,6 +56,30 @@ def reprocess(out: str, registry: str | Path | None = None, parser_version: str 
     """Returns {"reports": rebuilt, "kept": kept as they were, "failed": unreadable now, "skipped": bool,
     "parser_version": v}."""
     out = str(out)
+    with _only_reprocess(out):
+        return _reprocess(out, registry, parser_version, archive, allow_empty)
+
+
+@contextmanager
+def _only_reprocess(out: str):
+    """One reprocess of a store at a time (they share the scratch directory); a second one is refused."""
+    if is_uri(out):  # an object store: one per process (its writers' lock is per process too)
+        with _OBJECT_REPROCESS:
+            yield
+        return
+    Path(out).mkdir(parents=True, exist_ok=True)
+    with open(Path(out) / ".reprocess.lock", "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ReprocessError(f"{out}: another reprocess of this store is running; the store is unchanged") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _reprocess(out: str, registry, parser_version, archive, allow_empty) -> dict:
     finish_interrupted_swaps(out, REPORT_DATASETS)
     report_log.fold(out)  # a killed crawl's logged reports, before what is stored is read and rebuilt
     if parser_version is not None and _parser_versions(out) == {parser_version}:
@@ -77,7 +109,7 @@ def reprocess(out: str, registry: str | Path | None = None, parser_version: str 
         raise
     kept = sorted({rid for rid, sha in stored.items() if sha not in rebuilt_shas and rid not in rebuilt_ids})
     if rebuilt_ids:
-        _rebuild(out, kept, len(rebuilt_ids) + len(kept))
+        _rebuild(out, kept, len(rebuilt_ids) + len(kept), stored)
     else:
         store.delete_dir(SCRATCH)
     return {"reports": len(rebuilt_ids), "kept": len(kept), "failed": failed, "skipped": False,
@@ -151,23 +183,28 @@ def _fetched(archive: Archive, doc) -> FetchedReport:
     return FetchedReport(doc.url, "", body, doc.content_type, doc.first_fetched_at, doc.sha256, attachments)
 
 
-def _rebuild(out: str, kept: list[str], expected_reports: int) -> None:
-    """Add the kept rows to the rebuilt datasets in scratch, compact and verify them, then swap them in."""
+def _rebuild(out: str, kept: list[str], expected_reports: int, stored: dict[str, str]) -> None:
+    """Add the kept rows to the rebuilt datasets in scratch, compact and verify them, then swap them in;
+    ``stored`` is what the store held when reprocess read it."""
     store = storage(out)
     scratch = f"{out.rstrip('/')}/{SCRATCH}"
     try:
         if kept:
             _copy_reports(out, scratch, kept)
-        compact(scratch, REPORT_DATASETS)  # one sorted file per partition: the same archive, the same bytes
-        problems = verify(scratch)
-        n_reports = sum(1 for _ in open_dataset(scratch, "reports").to_table(columns=["report_id"]).column(0))
-        if problems or n_reports != expected_reports:
-            raise StoreError(f"{scratch}: the rebuilt datasets do not verify ({'; '.join(problems[:3]) or n_reports}"
-                             f" reports, {expected_reports} expected); the store is unchanged")
+        _finish_scratch(scratch, expected_reports)
     except BaseException:
         store.delete_dir(SCRATCH)
         raise
     with store.lock():
+        try:  # what writers committed since reprocess read the store goes in too, as they wrote it
+            meanwhile = sorted(rid for rid, sha in stored_reports(out).items() if stored.get(rid) != sha)
+            if meanwhile:
+                rebuilt = set(stored_reports(scratch))
+                _copy_reports(out, scratch, meanwhile)
+                _finish_scratch(scratch, len(rebuilt | set(meanwhile)))
+        except BaseException:
+            store.delete_dir(SCRATCH)
+            raise
         for name in REPORT_DATASETS:
             store.move_dir(name, f".old-{name}")
             store.move_dir(f"{SCRATCH}/{name}", name)
@@ -175,21 +212,41 @@ def _rebuild(out: str, kept: list[str], expected_reports: int) -> None:
     store.delete_dir(SCRATCH)
 
 
+def _finish_scratch(scratch: str, expected_reports: int) -> None:
+    """Compact the rebuilt datasets (one sorted file per partition: the same archive, the same bytes) and
+    check them before they may replace the store's."""
+    compact(scratch, REPORT_DATASETS)
+    problems = verify(scratch)
+    n_reports = sum(1 for _ in open_dataset(scratch, "reports").to_table(columns=["report_id"]).column(0))
+    if problems or n_reports != expected_reports:
+        raise StoreError(f"{scratch}: the rebuilt datasets do not verify ({'; '.join(problems[:3]) or n_reports}"
+                         f" reports, {expected_reports} expected); the store is unchanged")
+
+
 def _copy_reports(src: str, dst: str, report_ids: list[str]) -> None:
-    """Copy every row of these reports, in every report dataset, from one store to another."""
+    """Copy every row of these reports, in every report dataset, from one store to another, replacing
+    whatever ``dst`` held of them in their partitions (also in a dataset where ``src`` has no row of them)."""
     wanted = pa.array(report_ids, pa.string())
+    reports = open_dataset(src, "reports").to_table(filter=pc.field("report_id").isin(wanted),
+                                                     columns=["report_id", "year", "region"])
+    parts: dict[tuple[int, str], list[str]] = {}
+    for rid, year, region in zip(*(reports.column(c).to_pylist() for c in ("report_id", "year", "region")),
+                                 strict=True):
+        parts.setdefault((year, region), []).append(rid)
     for name in REPORT_DATASETS:
         try:
             table = open_dataset(src, name).to_table(filter=pc.field("report_id").isin(wanted))
         except FileNotFoundError:
-            continue
+            table = None
         batches: dict[tuple[int, str], pa.Table] = {}
-        keys = set(zip(table.column("year").to_pylist(), table.column("region").to_pylist(), strict=True))
-        for year, region in keys:
+        for (year, region) in parts:
+            if table is None:
+                batches[(year, region)] = SCHEMAS[name].empty_table()
+                continue
             mask = pc.and_(pc.equal(table.column("year"), year), pc.equal(table.column("region"), region))
             batches[(year, region)] = table.filter(mask).drop_columns(["year", "region"])
         if batches:
-            upsert(dst, name, batches)
+            upsert(dst, name, batches, replace_ids=parts)
 
 
 def _parser_versions(out: str) -> set[str]:
