@@ -136,7 +136,13 @@ def cmd_sql(args) -> int:
     from nianbao.store.read import duckdb_connection
 
     try:
-        df = duckdb_connection(args.root).sql(args.query).df()
+        con = duckdb_connection(args.root, confined=True)
+        kinds = {s.type for s in con.extract_statements(args.query)}
+        if kinds - {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}:
+            print("nianbao sql: only queries (SELECT, WITH, DESCRIBE, SUMMARIZE, EXPLAIN) are run; the store and "
+                  "the files around it are read-only here", file=sys.stderr)
+            return 2
+        df = con.sql(args.query).df()
     except duckdb.Error as exc:
         print(f"nianbao sql: {str(exc).splitlines()[0]}", file=sys.stderr)
         return 2

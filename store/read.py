@@ -54,9 +54,13 @@ VIEWS = {
 }
 
 
-def duckdb_connection(root: str | Path):
+def duckdb_connection(root: str | Path, confined: bool = False):
     """A DuckDB connection with one view per dataset present in the store, the reference tables (codes,
-    regions) and the question views (failed_checks, application_outcomes)."""
+    regions) and the question views (failed_checks, application_outcomes).
+
+    ``confined``: the connection reads files inside the store and nowhere else (no other file, no ATTACH,
+    no extension install), and its configuration is locked so a query cannot lift that. ``nianbao sql``
+    runs confined; it also refuses every statement but a query, so nothing is written either."""
     import duckdb
 
     if is_uri(root):
@@ -76,6 +80,11 @@ def duckdb_connection(root: str | Path):
     for name, sql in VIEWS.items():
         if {"reports", "checks" if name == "failed_checks" else "applications"} <= present:
             con.execute(f"CREATE VIEW {name} AS {sql}")
+    if confined:
+        store_dir = (str(Path(root).resolve()).rstrip("/") + "/").replace("'", "''")
+        con.execute(f"SET allowed_directories = ['{store_dir}']")
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
     return con
 
 
