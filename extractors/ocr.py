@@ -32,6 +32,9 @@ from nianbao.extractors.tables import Grid, cell_text, rectangular
 
 DPI = 200  # scans are rendered at this resolution: enough for 10.5 pt CJK text, and OCR time grows with pixels
 MAX_PIXELS = 40_000_000  # an image larger than this (a decompression bomb, or not a page) is refused
+MAX_ASPECT = 10  # a page is about 1.4 times as tall as wide; a strip 10 times longer is no page (and OCR crashes)
+MAX_CELLS = 2000  # a national table has about 300 cells; a picture ruled into thousands is no report table
+MAX_PICTURES = 12  # pictures of one page read for its tables (a report's tables fill a few)
 INSTALL_HINT = "install the OCR extra: pip install 'nianbao[ocr]'"
 _DIGITS = re.compile(r"[\dOoIlSs|,，.\s]+")
 _FIGURE = re.compile(r"\d[\d,]*(?:\.\d+)?")
@@ -77,6 +80,8 @@ def parse_scanned_pdf(data: bytes, max_pages: int) -> Page:
         pages, notes = [], []
         for page in pdf:
             width, height = page.get_size()
+            if max(width, height) > MAX_ASPECT * max(1.0, min(width, height)):
+                raise NotAReportError(f"a scanned PDF page of {width:.0f}x{height:.0f} points is a strip, not a page")
             scale = min(DPI / 72, (MAX_PIXELS / max(width * height, 1)) ** 0.5)
             pages.append(read_page(np.asarray(page.render(scale=scale, grayscale=True).to_pil().convert("L")),
                                    notes))
@@ -98,6 +103,8 @@ def parse_image(data: bytes, kind: str = "PNG") -> Page:
             if im.width * im.height > MAX_PIXELS:
                 raise NotAReportError(f"a {kind} image of {im.width}x{im.height} pixels, over the {MAX_PIXELS:,} "
                                       "a page can be")
+            if max(im.width, im.height) > MAX_ASPECT * max(1, min(im.width, im.height)):
+                raise NotAReportError(f"a {kind} image of {im.width}x{im.height} pixels is a strip, not a page")
             gray = np.asarray(im.convert("L"))
     except NotAReportError:
         raise
@@ -213,6 +220,8 @@ def find_tables(rules) -> list[tuple[list[tuple[int, int, int, int]], tuple[int,
             touches_edge = cx == 0 or cy == 0 or cx + cw >= tw or cy + ch >= th
             if cw >= 8 and ch >= 8 and not touches_edge and area >= 0.5 * cw * ch:
                 cells.append((int(x + cx), int(y + cy), int(x + cx + cw), int(y + cy + ch)))
+        if len(cells) > MAX_CELLS:
+            raise NotAReportError(f"a picture ruled into {len(cells):,} cells (a report table has a few hundred)")
         if len(cells) >= 4:
             tables.append((cells, (int(x), int(y), int(x + tw), int(y + th))))
     return sorted(tables, key=lambda t: t[1][1])

@@ -53,9 +53,11 @@ def parse_pdf(data: bytes, max_pages: int = MAX_PAGES) -> Page:
         raise NotAReportError(f"not a readable PDF ({type(cause).__name__})") from None
     with pdf:
         try:
-            n = len(pdf.pages)
+            n = _page_count(pdf.doc, max_pages)  # before pdfplumber loads every page of a tree of millions
             if n > max_pages:
-                raise NotAReportError(f"{n} pages, over the limit of {max_pages} pages (raise it with --max-pages)")
+                at_least = "at least " if n == max_pages + 1 else ""  # counted no further
+                raise NotAReportError(f"{at_least}{n:,} pages, over the limit of {max_pages} pages (raise it with "
+                                      "--max-pages)")
             pages = [_read_page(p) for p in pdf.pages]
             largest_image = max((i["srcsize"][0] * i["srcsize"][1] for p in pdf.pages for i in p.images), default=0)
         except NotAReportError:
@@ -71,6 +73,26 @@ def parse_pdf(data: bytes, max_pages: int = MAX_PAGES) -> Page:
         return _by_ocr(data, max_pages, "a scanned PDF (no text layer)" if not text else
                        "the PDF's fonts map no characters to Unicode (text reads as (cid:…))")
     return assemble_pages(pages)
+
+
+def _page_count(doc, limit: int) -> int:
+    """The document's pages, counted no further than limit + 1: a page tree may claim (/Count) or hold
+    millions, and walking it all costs minutes and gigabytes."""
+    from pdfminer.pdfpage import PDFPage
+    from pdfminer.pdftypes import resolve1
+
+    try:
+        claimed = resolve1(resolve1(doc.catalog.get("Pages")).get("Count"))
+    except (AttributeError, TypeError):
+        claimed = None
+    if isinstance(claimed, int) and claimed > limit:
+        return claimed
+    n = 0
+    for _ in PDFPage.create_pages(doc):
+        n += 1
+        if n > limit:
+            break
+    return n
 
 
 def _by_ocr(data: bytes, max_pages: int, why: str) -> Page:

@@ -1,4 +1,4 @@
-"""Parsing in a process pool sized to the cores, shared by every portal task of a run.
+"""Parsing in worker processes, each parse bounded in time and memory, shared by every portal task of a run.
 
 Crawling waits on the network and runs on threads (many portals in flight);
 parsing is pure Python on the CPU, and threads would queue it behind one
@@ -6,22 +6,37 @@ interpreter lock. So portal threads hand their fetched pages here and wait
 (a wait holds no CPU). Workers start with ``spawn`` (safe beside the threads
 of a running flow, unlike fork) and import the parser once each.
 
-``NIANBAO_PARSE_WORKERS=0`` parses in the calling thread (one-off runs, tests
-that count on one process); the default is the number of cores.
+Parsed bytes come from the network, so a parse is untrusted work: a PDF that
+claims a million pages or inflates to gigabytes, a picture ruled into a
+thousand cells. Each parse runs in a worker with a deadline
+(``NIANBAO_PARSE_SECONDS``, default 300) and a memory cap
+(``NIANBAO_PARSE_MEMORY_MB``, default 1024, the worker's resident memory,
+watched as it runs; an address-space limit backs it up). A worker over
+either is killed and replaced, and that one report fails with ParseLimitError:
+it is never parsed again in the calling process, which holds the store and
+every portal's state.
+
+``NIANBAO_PARSE_WORKERS`` sets the number of workers (default: the cores);
+``0`` parses in the calling thread, with no limits (tests, debugging). A
+daemon process (a Dask worker) cannot have children, so it parses in its own
+threads too.
 """
 
 from __future__ import annotations
 
 import atexit
-import gc
 import multiprocessing
 import os
 import threading
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+import time
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 
-_POOL: ProcessPoolExecutor | None = None
-_LOCK = threading.Lock()
+POLL = 0.05  # seconds between checks of a running parse's time and memory
+
+
+class ParseLimitError(RuntimeError):
+    """A parse went over its time or memory limit, or its worker died; the worker was replaced."""
 
 
 def workers() -> int:
@@ -31,52 +46,175 @@ def workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def _pool() -> ProcessPoolExecutor | None:
-    global _POOL
-    if workers() <= 1 or multiprocessing.current_process().daemon:  # a daemon (a Dask worker) has no children
-        return None
-    with _LOCK:
-        if _POOL is None:
-            _POOL = ProcessPoolExecutor(workers(), mp_context=multiprocessing.get_context("spawn"),
-                                        initializer=_ignore_interrupts)
-            atexit.register(shutdown)
-        return _POOL
+def limits() -> tuple[float, int]:
+    """(seconds, megabytes) a parse may take."""
+    def number(name: str, default: float) -> float:
+        try:
+            value = float(os.environ.get(name, default))
+        except ValueError:
+            return default
+        return value if value > 0 else default
+
+    return number("NIANBAO_PARSE_SECONDS", 300.0), int(number("NIANBAO_PARSE_MEMORY_MB", 1024))
 
 
-def _ignore_interrupts() -> None:
-    """Workers leave Ctrl-C to the run: it stops and shuts the pool down in order."""
+def _serve(conn, memory_mb: int) -> None:
+    """A worker: parse what arrives, send back (True, result) or (False, exception), until None arrives."""
     import signal
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the run's to handle: it stops us in order
+    import nianbao.flows.pipeline  # noqa: F401  (the parser, imported once per worker)
 
-
-def shutdown() -> None:
-    """Stop the workers and reap them (and the resource tracker spawn starts), so a stopped run leaves no
-    process behind."""
-    global _POOL
-    with _LOCK:
-        if _POOL is None:
+    _limit_address_space(memory_mb)
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
             return
-        pool, _POOL = _POOL, None
-        pool.shutdown(wait=True, cancel_futures=True)
-        del pool
-        gc.collect()  # the pool's semaphores unregister now, while the tracker still runs
-        from multiprocessing import resource_tracker
+        if job is None:
+            return
+        fn, args = job
+        try:
+            reply = (True, fn(*args))
+        except BaseException as exc:  # noqa: BLE001 (every failure goes back to the caller, named)
+            reply = (False, exc)
+        try:
+            conn.send(reply)
+        except Exception as exc:  # a result or exception that does not pickle
+            conn.send((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
+        if isinstance(reply[1], MemoryError):
+            return  # the address-space limit was hit: a fresh worker is cleaner than this one
 
-        stop = getattr(resource_tracker._resource_tracker, "_stop", None)
-        if stop is not None:  # else it outlives us, and with no init to reap it lingers as a zombie
-            stop()
+
+def _limit_address_space(memory_mb: int) -> None:
+    """A backstop under the resident-memory watch: the worker's address space may grow by twice the cap over
+    what the parser's imports take, so one huge allocation fails at once instead of swapping."""
+    import resource
+
+    try:
+        with open("/proc/self/status") as fh:
+            size_kb = next(int(line.split()[1]) for line in fh if line.startswith("VmSize:"))
+        limit = size_kb * 1024 + 2 * memory_mb * 1024 * 1024 + 1024 ** 3  # + 1 GB: OCR's model arenas
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (OSError, ValueError, StopIteration):
+        pass  # not Linux: the resident-memory watch still holds
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            return next(int(line.split()[1]) for line in fh if line.startswith("VmRSS:")) / 1024
+    except (OSError, ValueError, StopIteration):
+        return 0.0
+
+
+class _Worker:
+    def __init__(self):
+        ctx = multiprocessing.get_context("spawn")
+        self.seconds, self.memory_mb = limits()
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_serve, args=(child, self.memory_mb), daemon=True)
+        self.proc.start()
+        child.close()
+
+    def call(self, fn, args):
+        """fn(*args) in this worker, within the limits; ParseLimitError (and the worker killed) beyond them."""
+        from nianbao.extractors.http import STOP
+
+        self.conn.send((fn, args))
+        cutoff = time.monotonic() + self.seconds
+        while not self.conn.poll(POLL):
+            if not self.proc.is_alive():
+                break
+            why = None
+            if STOP.is_set():
+                why = "the run was stopped by a signal"
+            elif time.monotonic() > cutoff:
+                why = f"the parse took over {self.seconds:g} s"
+            elif (rss := _rss_mb(self.proc.pid)) > self.memory_mb:
+                why = f"the parse used {rss:.0f} MB, over {self.memory_mb} MB"
+            if why:
+                self.kill()
+                raise ParseLimitError(f"{why}; it was stopped (NIANBAO_PARSE_SECONDS, NIANBAO_PARSE_MEMORY_MB)")
+        try:
+            ok, value = self.conn.recv()
+        except (EOFError, OSError):
+            self.kill()
+            raise ParseLimitError(f"the parse's worker died (exit code {self.proc.exitcode}); it was replaced") \
+                from None
+        if ok:
+            return value
+        if isinstance(value, MemoryError):
+            self.kill()
+            raise ParseLimitError(f"the parse ran out of memory (over {self.memory_mb} MB); it was stopped")
+        raise value
+
+    def alive(self) -> bool:
+        return self.proc.is_alive()
+
+    def kill(self) -> None:
+        if self.proc.is_alive():
+            self.proc.kill()
+        self.proc.join(5)
+        self.conn.close()
+
+    def stop(self) -> None:
+        try:
+            self.conn.send(None)
+            self.proc.join(2)
+        except (OSError, ValueError):
+            pass
+        self.kill()
+
+
+_LOCK = threading.Lock()
+_IDLE: list[_Worker] = []
+_BUSY: set[_Worker] = set()
+_THREADS: ThreadPoolExecutor | None = None
+
+
+def _executor() -> ThreadPoolExecutor | None:
+    """The threads that drive the workers (one per worker), or None when parses run in the calling thread."""
+    global _THREADS
+    if workers() == 0 or multiprocessing.current_process().daemon:
+        return None
+    with _LOCK:
+        if _THREADS is None:
+            _THREADS = ThreadPoolExecutor(workers(), thread_name_prefix="nianbao-parse")
+            atexit.register(shutdown)
+        return _THREADS
+
+
+def _in_worker(fn, args):
+    with _LOCK:
+        worker = _IDLE.pop() if _IDLE else None
+    if worker is None or not worker.alive():
+        worker = _Worker()
+    with _LOCK:
+        _BUSY.add(worker)
+    try:
+        value = worker.call(fn, args)
+    finally:
+        with _LOCK:
+            _BUSY.discard(worker)
+            keep = worker.alive() and _THREADS is not None
+            if keep:
+                _IDLE.append(worker)
+        if not keep:
+            worker.stop()
+    return value
 
 
 def submit(fn, *args) -> Future:
-    """Run ``fn(*args)`` in the pool (in this thread when the pool is off). ``fn`` and its arguments must
-    pickle: a module-level function and plain data."""
-    pool = _pool()
-    if pool is not None:
+    """Run ``fn(*args)`` in a worker within the parse limits (in this thread when workers are off). ``fn``
+    and its arguments must pickle: a module-level function and plain data. The future raises what ``fn``
+    raised, or ParseLimitError."""
+    threads = _executor()
+    if threads is not None:
         try:
-            return pool.submit(fn, *args)
-        except RuntimeError:  # BrokenProcessPool or shut down: start afresh next time
-            shutdown()
+            return threads.submit(_in_worker, fn, args)
+        except RuntimeError:  # shut down meanwhile: parse here
+            pass
     done: Future = Future()
     try:
         done.set_result(fn(*args))
@@ -85,11 +223,29 @@ def submit(fn, *args) -> Future:
     return done
 
 
-def result(future: Future, fn, *args):
-    """The future's result; when its worker died (killed, out of memory), the pool is replaced and the call
-    run again here, so one crash costs no report."""
-    try:
-        return future.result()
-    except BrokenProcessPool:
-        shutdown()
-        return fn(*args)
+def in_order(fn, jobs, ahead: int | None = None):
+    """(job, future) for ``fn(*job)`` over ``jobs``, in order, with at most ``ahead`` parses in flight (so
+    memory stays flat however many jobs there are, and every worker stays busy)."""
+    ahead = ahead or max(1, workers()) * 2
+    pending: deque = deque()
+    for job in jobs:
+        pending.append((job, submit(fn, *job)))
+        if len(pending) >= ahead:
+            yield pending.popleft()
+    while pending:
+        yield pending.popleft()
+
+
+def shutdown() -> None:
+    """Stop the workers and reap them, so a stopped run leaves no process behind."""
+    global _THREADS
+    with _LOCK:
+        threads, _THREADS = _THREADS, None
+        idle, _IDLE[:] = list(_IDLE), []
+        busy = list(_BUSY)
+    for worker in busy:  # a parse still running when the run stops is cut short
+        worker.kill()
+    if threads is not None:
+        threads.shutdown(wait=True, cancel_futures=True)
+    for worker in idle:
+        worker.stop()

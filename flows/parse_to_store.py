@@ -9,11 +9,14 @@ a crawled one.
 from __future__ import annotations
 
 import sys
+from functools import partial
 from pathlib import Path
 
 from nianbao.extractors.archive import LOCAL_SHARD, Archive
 from nianbao.extractors.http import Response
 from nianbao.extractors.page import NotAReportError
+from nianbao.flows import parse_pool
+from nianbao.flows.parse_pool import ParseLimitError
 from nianbao.flows.pipeline import archive_root
 from nianbao.store.from_reports import BatchWriter, UnstorableReport, partition_of
 
@@ -49,14 +52,14 @@ def parse_paths_to_store(inputs: list[str], out: str, args) -> int:
         for item in expand_inputs(inputs):
             try:
                 data, url, fetched_at, ctype = read_input(item)
-                p = parse_report(data, url, fetched_at, content_type=ctype, max_pages=getattr(args, "max_pages", None),
-                                 **_options(args))
+                p = parse_pool.submit(partial(parse_report, content_type=ctype, max_pages=getattr(args, "max_pages", None),
+                                              **_options(args)), data, url, fetched_at).result()
                 partition_of(p.report)  # a year or region that cannot be stored fails this input only
                 archive.record(Response(url, url, "ok", 200, {"content-type": ctype or ""}, data, fetched_at),
                                LOCAL_SHARD, "report")
                 archive.set_parse_options(url, _options(args))
                 batches.add(p)
-            except (InputError, NotAReportError, UnstorableReport, ValueError) as exc:
+            except (InputError, NotAReportError, UnstorableReport, ValueError, ParseLimitError) as exc:
                 failed += 1
                 msg = str(exc) if str(exc).startswith(item) else f"{item}: {exc}"
                 print(f"nianbao parse: {msg}", file=sys.stderr)

@@ -13,6 +13,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import pyarrow as pa
@@ -154,11 +155,18 @@ def process_portal(portal: Portal, archive_dir: str | Path, since: int | None = 
         by_url = {row["url"]: row for row in result.log if row["kind"] == "report"}
         missing = [k for k in crawl.known if stored_shas is not None and not _stored(k, stored_shas)]
         result.unchanged -= len(missing)
-        pending = [(fetched, parse_pool.submit(parse_fetched, fetched, portal)) for fetched in crawl.new + missing]
-        for fetched, future in pending:
+        firsts: dict[tuple, str] = {}  # the same bytes at many URLs (mirrors, a farm) are parsed once
+        to_parse = []
+        for fetched in crawl.new + missing:
+            first = firsts.setdefault(_content_key(fetched), fetched.url)
+            if first != fetched.url:
+                _mark(by_url.get(fetched.url), "duplicate", f"the same bytes as {first}: parsed once")
+            else:
+                to_parse.append((fetched,))
+        for (fetched,), future in parse_pool.in_order(partial(parse_fetched, portal=portal), to_parse):
             row = by_url.get(fetched.url) or next((r for r in result.log if r["url"] == fetched.url), None)
             try:
-                parsed = parse_pool.result(future, parse_fetched, fetched, portal)
+                parsed = future.result()
                 try:
                     partition_of(parsed.report)
                 except UnstorableReport as exc:
@@ -219,6 +227,11 @@ def parse_fetched(fetched: FetchedReport, portal: Portal | None) -> ParsedReport
     if page is None:
         raise page_error
     return page
+
+
+def _content_key(fetched: FetchedReport) -> tuple:
+    """What makes two fetched reports the same report: the page's bytes and its attachments' bytes."""
+    return (fetched.sha256, *(hashlib.sha256(body).hexdigest() for _, body, _ in fetched.attachments))
 
 
 def _has_tables(p: ParsedReport) -> bool:

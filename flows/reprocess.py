@@ -30,15 +30,15 @@ from nianbao.extractors import discovery
 from nianbao.extractors.archive import LOCAL_SHARD, Archive, check_parse_options
 from nianbao.extractors.crawler import FetchedReport, load_registry
 from nianbao.extractors.decode import DecodeError, decode_bytes
-from nianbao.extractors.page import NotAReportError
+from nianbao.flows import parse_pool
 from nianbao.flows.pipeline import archive_root, parse_fetched, stored_reports
 from nianbao.store import report_log
-from nianbao.store.from_reports import BatchWriter, UnstorableReport, partition_of
+from nianbao.store.from_reports import BatchWriter, partition_of
 from nianbao.store.fs import is_uri, storage
 from nianbao.store.parquet_store import StoreError, compact, finish_interrupted_swaps, upsert, verify
 from nianbao.store.read import dataset as open_dataset
 from nianbao.store.schemas import REPORT_DATASETS, SCHEMAS
-from nianbao.transforms.report import PARSER_VERSION, parse_report
+from nianbao.transforms.report import PARSER_VERSION, ParsedReport, parse_report
 
 SCRATCH = ".reprocess"
 # Where `parse --out` kept a file's options before the archive had parse_options: read only in the local
@@ -135,37 +135,49 @@ def archive_shards(out: str, archive: str | Path | None = None, allow_empty: boo
 
 
 def _parse_shard(archive: Archive, defaults: dict):
-    """Each archived report of a shard, parsed (None for one that cannot be read now)."""
-    try:
+    """Each archived report of a shard, parsed in the parse workers (bounded in time and memory, since the
+    archive holds what servers sent); None for one that cannot be read now, which is then kept as stored."""
+    unreadable: list[str] = []
+
+    def jobs():
         for doc in archive.documents("report"):
             if doc.final_url != doc.url:  # a redirecting URL: the report is parsed at its final URL
                 continue
-            portal = defaults.get(doc.portal_id)
             try:
-                options = archive.parse_options(doc.url)  # never a stored response header: a server sent those
-                if not options and doc.portal_id == LOCAL_SHARD:  # `parse --out` before parse_options existed
-                    options = check_parse_options(json.loads(archive.latest_headers(doc.url).get(_OLD_OPTIONS, "{}")))
-                if options:  # a file given to `nianbao parse --out`, with the options it was given
-                    p = parse_report(archive.body(doc.sha256), doc.url, doc.first_fetched_at,
-                                     content_type=doc.content_type, **options)
-                else:  # as the crawl read it: the page, or the file it only links to
-                    p = parse_fetched(_fetched(archive, doc), portal)
-            except NotAReportError:
-                yield None
-                continue
-            except Exception:  # a parser bug on one page: that report is kept as stored, the rest go on
-                yield None
-                continue
+                yield (_job(archive, doc, defaults.get(doc.portal_id)),)
+            except Exception:  # an edited options row, a body missing from objects/: that report only
+                unreadable.append(doc.url)
+
+    try:
+        for _, future in parse_pool.in_order(_parse_job, jobs()):
             try:
+                p = future.result()
                 partition_of(p.report)
-            except UnstorableReport:
+            except Exception:  # not a report now, unstorable, over a parse limit or a parser bug: kept as stored
                 yield None
                 continue
             yield p
-        for _ in archive.problems:  # index rows that were edited or damaged: those reports are kept as stored
+        for _ in unreadable + archive.problems:  # index rows edited or damaged: those reports are kept as stored
             yield None
     finally:
         archive.close()
+
+
+def _job(archive: Archive, doc, portal) -> tuple:
+    """What a worker needs to parse one archived report, read from the archive here."""
+    options = archive.parse_options(doc.url)  # never a stored response header: a server sent those
+    if not options and doc.portal_id == LOCAL_SHARD:  # `parse --out` before parse_options existed
+        options = check_parse_options(json.loads(archive.latest_headers(doc.url).get(_OLD_OPTIONS, "{}")))
+    if options:  # a file given to `nianbao parse --out`, with the options it was given
+        return ("file", archive.body(doc.sha256), doc.url, doc.first_fetched_at, doc.content_type, options)
+    return ("page", _fetched(archive, doc), portal)  # as the crawl read it: the page, or the file it links to
+
+
+def _parse_job(job: tuple) -> ParsedReport:
+    if job[0] == "file":
+        _, body, url, fetched_at, content_type, options = job
+        return parse_report(body, url, fetched_at, content_type=content_type, **options)
+    return parse_fetched(job[1], job[2])
 
 
 def _fetched(archive: Archive, doc) -> FetchedReport:

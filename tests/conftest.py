@@ -9,6 +9,19 @@ import pytest
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+def pdf_of(objects: list[bytes]) -> bytes:
+    """A PDF file of these objects (numbered from 1, the first the catalog), with a correct xref table."""
+    parts, offsets, at = [b"%PDF-1.4\n"], [], 9
+    for i, body in enumerate(objects, 1):
+        offsets.append(at)
+        parts.append(b"%d 0 obj\n" % i + body + b"\nendobj\n")
+        at += len(parts[-1])
+    parts.append(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    parts += [b"%010d 00000 n \n" % o for o in offsets]
+    parts.append(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, at))
+    return b"".join(parts)
+
+
 def gold_cases():
     """(page path, gold dict) for the seed and every real sample that has a gold file."""
     cases = [(FIXTURES / "seeds" / "000_9f5d170e6957ee3e.txt", FIXTURES / "seeds" / "seed_000.gold.json")]

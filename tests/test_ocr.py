@@ -8,6 +8,7 @@ import sys
 import zlib
 
 import pytest
+from conftest import pdf_of
 
 from nianbao.extractors import ocr
 from nianbao.extractors.page import NotAReportError, UnsupportedFormat
@@ -88,14 +89,7 @@ def _pdf_with_image(width: int, height: int) -> bytes:
     objects.append(b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray "
                    b"/BitsPerComponent 8 /Filter /FlateDecode /Length %d >>\nstream\n" % (width, height, len(data))
                    + data + b"\nendstream")
-    out, offsets = b"%PDF-1.4\n", []
-    for i, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    return out + b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return pdf_of(objects)
 
 
 def test_a_pdf_bomb_is_refused_before_anything_is_rendered():
@@ -115,3 +109,45 @@ def test_without_the_ocr_extra_a_scan_is_a_typed_refusal_naming_it(monkeypatch):
 def test_digits_misread_as_letters_are_put_right_in_table_cells():
     assert ocr._as_figure("1O") == "10" and ocr._as_figure("l,2O5") == "1,205" and ocr._as_figure("1S") == "15"
     assert ocr._as_figure("行政许可") == "行政许可" and ocr._as_figure("1s") == "15"
+
+
+def _png(array) -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(array).save(buf, "PNG", optimize=True)
+    return buf.getvalue()
+
+
+@needs_ocr
+def test_a_small_png_ruled_into_thousands_of_cells_is_refused_not_read_for_minutes():
+    import numpy as np
+
+    grid = np.full((2400, 2400), 255, np.uint8)
+    grid[::20, :] = 0
+    grid[:, ::20] = 0  # 120 x 120 cells
+    data = _png(grid)
+    assert len(data) < 60_000
+    with pytest.raises(NotAReportError, match="cells"):
+        ocr.parse_image(data)
+
+
+@needs_ocr
+@pytest.mark.parametrize("shape", [(30000, 400), (300, 12000)])
+def test_a_very_tall_or_wide_picture_is_refused_before_ocr(shape):
+    import numpy as np
+
+    with pytest.raises(NotAReportError, match="strip"):
+        ocr.parse_image(_png(np.full(shape, 255, np.uint8)))
+
+
+def test_a_page_with_more_pictures_than_the_cap_reads_only_the_first(monkeypatch):
+    read = []
+    monkeypatch.setattr(ocr, "parse_image", lambda data, kind="PNG": read.append(data) or (_ for _ in ()).throw(
+        NotAReportError("no text")))
+    from nianbao.extractors.page import Page
+    from nianbao.transforms.report import _add_pictured_tables
+
+    warnings: list[str] = []
+    _add_pictured_tables(Page(), [bytes([i]) for i in range(40)], warnings)
+    assert len(read) == ocr.MAX_PICTURES and "only the first 12" in warnings[0]

@@ -249,7 +249,9 @@ def _add_pictured_tables(page: Page, images: list[bytes], warnings: list[str]) -
     """A page whose tables are pictures (JPEG/PNG pasted in): each picture read by OCR, and its tables added
     after the page's own text, in the pictures' order, each with the heading the picture shows above it."""
     read = 0
-    for data in images:
+    if len(images) > ocr.MAX_PICTURES:
+        warnings.append(f"{len(images)} pictures in the page: only the first {ocr.MAX_PICTURES} were read by OCR")
+    for data in images[:ocr.MAX_PICTURES]:
         try:
             pictured = ocr.parse_image(data, image_kind(data) or "PNG")
         except NotAReportError:  # not OCR-able here (no extra), or no text: a logo, a photo
