@@ -18,6 +18,7 @@ import re
 import sqlite3
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -40,6 +41,7 @@ CREATE TABLE IF NOT EXISTS parse_options (  -- what a user gave `nianbao parse -
     url TEXT PRIMARY KEY, options TEXT NOT NULL
 );
 """
+TMP_PREFIX = ".tmp-"  # a body being written; renamed into place when whole
 LOCAL_SHARD = "local"  # the shard of files given to `nianbao parse --out` (no registry portal may take this id)
 PARSE_OPTIONS = ("publisher", "adcode", "year")  # the overrides `nianbao parse` takes, kept for reprocess
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -94,6 +96,7 @@ class Archive:
         self._db = sqlite3.connect(self.root / "index.sqlite", check_same_thread=False, timeout=60)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(SCHEMA)
+        self._remove_stale_temporaries()
 
     def close(self) -> None:
         self._db.close()
@@ -111,13 +114,28 @@ class Archive:
         path = self.object_path(sha)
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(body)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TMP_PREFIX)
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(body)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                os.replace(tmp, path)
+            except BaseException:  # a full disk, a signal: no half-written body is left behind
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+                raise
         return sha
+
+    def _remove_stale_temporaries(self) -> None:
+        """Temporary bodies a killed process left (older than an hour: none is being written now)."""
+        old = time.time() - 3600
+        for tmp in self.root.glob(f"objects/*/{TMP_PREFIX}*"):
+            try:
+                if tmp.stat().st_mtime < old:
+                    tmp.unlink()
+            except OSError:
+                pass
 
     def body(self, sha: str) -> bytes:
         return self.object_path(sha).read_bytes()

@@ -282,8 +282,14 @@ def hanweb_pages(text: str, url: str) -> list[str]:
     return pages
 
 
-_API = re.compile(r"['\"]((?:https?://[^'\"\s]+|/[^'\"\s]*?)(?:\.json|/api/[^'\"\s]*|[?&](?:page|pageNo|pageIndex)=\d+"
-                  r"[^'\"\s]*))['\"]")
+_QUOTED = re.compile(r"['\"]([^'\"\s]{2,2000})['\"]")  # one scan of each quoted string: linear in the page
+_API_SHAPE = re.compile(r"/api/|[?&](?:page|pageNo|pageIndex)=\d")
+
+
+def _api_like(s: str) -> bool:
+    """A quoted string that names a list API: a URL or root path ending .json, or with /api/ or a page number."""
+    return s.startswith(("http://", "https://", "/")) and (s.endswith(".json") or _API_SHAPE.search(s) is not None)
+
 
 
 # A list widget's inline config: {url: "/api/list", pageParam: "pn", sizeParam: "ps", pageSize: 10}
@@ -297,7 +303,7 @@ def json_apis(text: str, url: str) -> list[str]:
     """List APIs a page names in its scripts or data attributes (data-api, listUrl …); an API whose config
     names its page and size parameters is asked for page 1 with them, so its replies can be paged on."""
     if "<" in text[:200] or not text.lstrip().startswith(("{", "[")):
-        found = [m.group(1) for m in _API.finditer(text) if "dataproxy" not in m.group(1)]
+        found = [q for q in (m.group(1) for m in _QUOTED.finditer(text)) if _api_like(q) and "dataproxy" not in q]
         found = [f for f in found if not ATTACHMENT.search(f) and not f.endswith((".js", ".css"))]
         out = [urljoin(url, unescape(f)) for f in found]
         page, api = _PAGE_PARAM.search(text), _CONFIG_URL.search(text)

@@ -101,9 +101,11 @@ def cmd_parse(args) -> int:
     try:
         parsed = parse_one(args.inputs[0], args)
     except (InputError, NotAReportError) as exc:
-        msg = str(exc)
-        if not msg.startswith(args.inputs[0]):
-            msg = f"{args.inputs[0]}: {msg}"
+        from nianbao.extractors.http import redact
+
+        msg, name = str(exc), redact(args.inputs[0])  # a password in a URL is never printed
+        if not msg.startswith(name):
+            msg = f"{name}: {msg}"
         print(f"nianbao parse: {msg}", file=sys.stderr)
         return 2
     if args.json:

@@ -23,6 +23,15 @@ SERIES = {"applications_received": "申请 received", "granted": "予以公开 g
           "administrative_reviews": "行政复议 reviews", "lawsuits": "行政诉讼 lawsuits"}
 
 
+def source_link(url) -> str:
+    """A report's source as a link when it is an http(s) URL (a crawled page could name javascript: or
+    data:), else as escaped text."""
+    url = str(url or "")
+    if url.lower().startswith(("http://", "https://")):
+        return f'<a href="{html.escape(url)}" rel="noopener noreferrer">source</a>'
+    return html.escape(url[:200])
+
+
 def _frame(root: str, name: str) -> pd.DataFrame:
     try:
         return read_dataset(root, name)
@@ -153,7 +162,7 @@ def write_report(root: str | Path) -> str:
     rows = "".join(
         f"<tr><td>{r.year}</td><td>{html.escape(str(r.province_name or ''))}</td>"
         f"<td>{html.escape(str(r.publisher or ''))}</td><td>{html.escape(str(r.era))}</td>"
-        f"<td>{r.checks_failed}</td><td><a href=\"{html.escape(str(r.source_url))}\">source</a></td></tr>"
+        f"<td>{r.checks_failed}</td><td>{source_link(r.source_url)}</td></tr>"
         for r in newest.itertuples())
     figures = "".join(f'<section id="{n}"><h2>{html.escape(t)}</h2><figure class="chart">{svg}</figure></section>'
                       for n, (t, svg) in charts.items())

@@ -13,7 +13,7 @@ from functools import partial
 from pathlib import Path
 
 from nianbao.extractors.archive import LOCAL_SHARD, Archive
-from nianbao.extractors.http import Response
+from nianbao.extractors.http import Response, redact
 from nianbao.extractors.page import NotAReportError
 from nianbao.flows import parse_pool
 from nianbao.flows.parse_pool import ParseLimitError
@@ -61,7 +61,8 @@ def parse_paths_to_store(inputs: list[str], out: str, args) -> int:
                 batches.add(p)
             except (InputError, NotAReportError, UnstorableReport, ValueError, ParseLimitError) as exc:
                 failed += 1
-                msg = str(exc) if str(exc).startswith(item) else f"{item}: {exc}"
+                name = redact(item)  # a password in a URL is never printed
+                msg = str(exc) if str(exc).startswith(name) else f"{name}: {exc}"
                 print(f"nianbao parse: {msg}", file=sys.stderr)
     finally:
         archive.close()

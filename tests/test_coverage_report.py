@@ -71,3 +71,16 @@ def test_a_real_browser_draws_every_chart_without_console_errors(store, tmp_path
     errors = [line for line in log.splitlines() if "CONSOLE" in line and ("Error" in line or "error" in line)]
     assert errors == []
     assert _ink(tmp_path / "page.png") > 0.02
+
+
+@pytest.mark.parametrize("url, linked", [
+    ("http://www.pingtan.gov.cn/x.html", True), ("HTTPS://www.gov.cn/a?b=1&c=2", True),
+    ("javascript:alert(1)", False), ("data:text/html,<script>alert(1)</script>", False),
+    ("/tmp/report.html", False), ('http://x.gov.cn/"><script>', True),
+])
+def test_only_http_sources_become_links_and_nothing_is_unescaped(url, linked):
+    from nianbao.flows.coverage_report import source_link
+
+    out = source_link(url)
+    assert out.startswith("<a href=") is linked and out.count("<") == (2 if linked else 0)
+    assert "<script>" not in out

@@ -142,6 +142,18 @@ def test_an_old_word_file_is_read_through_the_converter_on_the_path(tmp_path, mo
     assert legacy["proactive_items"] == 1234 and legacy["applications_received"] == 56
 
 
+def test_a_converter_printing_without_end_is_stopped_at_the_output_cap(tmp_path, monkeypatch):
+    from nianbao.extractors import doc
+
+    fake = tmp_path / "antiword"
+    fake.write_text("#!/bin/sh\nyes 'a line of a converter gone wrong, again and again'\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+    monkeypatch.setattr(doc, "MAX_TEXT", 2_000_000)
+    with pytest.raises(NotAReportError, match="more than 2,000,000 bytes"):
+        doc.doc_text(OLE2 + b"\x00" * 600)
+
+
 @pytest.mark.skipif(not shutil.which("antiword"), reason="antiword is not installed (apt install antiword)")
 def test_a_damaged_word_file_is_one_line_from_the_real_converter(tmp_path):
     path = tmp_path / "report.doc"

@@ -99,3 +99,36 @@ def test_a_damaged_archive_index_is_one_line(tmp_path, capsys):
     assert main(["reprocess", "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "archive index" in err and "Traceback" not in err
+
+
+def test_a_killed_writers_temporary_bodies_are_cleaned_and_a_failed_write_leaves_none(tmp_path, monkeypatch):
+    import os
+    import time
+
+    archive = Archive(tmp_path / "a")
+    stale = tmp_path / "a" / "objects" / "ab" / ".tmp-killed"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"half a body")
+    fresh = stale.with_name(".tmp-being-written")
+    fresh.write_bytes(b"being written now")
+    os.utime(stale, (time.time() - 7200, time.time() - 7200))
+    archive.close()
+    Archive(tmp_path / "a").close()
+    assert not stale.exists() and fresh.exists()
+
+    def full_disk(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full_disk)
+    archive = Archive(tmp_path / "b")
+    with pytest.raises(OSError):
+        archive.put_body(b"a report")
+    assert not [p for p in (tmp_path / "b" / "objects").rglob("*") if p.is_file()]
+
+
+def test_a_password_in_a_url_is_never_printed(tmp_path, capsys):
+    url = "http://reader:hunter2secret@127.0.0.1:9/report.html"
+    assert main(["parse", url]) == 2
+    assert main(["parse", url, "--out", str(tmp_path / "s")]) == 1
+    err = capsys.readouterr().err
+    assert "hunter2secret" not in err and "127.0.0.1:9/report.html" in err
