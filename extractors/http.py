@@ -254,6 +254,16 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def stop_requests() -> None:
+    """Stop the run's network work at once (a signal's handler calls this): no new request starts, every
+    wait at a gate or between retries ends, and every request in flight has its socket shut."""
+    STOP.set()
+    with _ACTIVE_LOCK:
+        active = list(_ACTIVE)
+    for watchdog in active:
+        watchdog.fire()
+
+
 class _Watchdog:
     """Cuts a response off at its deadline by shutting its socket down. Read timeouts restart with every
     byte, so a server dripping its headers a byte a second is never cut off by them; this is."""
@@ -261,9 +271,11 @@ class _Watchdog:
     def __init__(self, seconds: float):
         self.fired = False
         self._sock = None
-        self._lock = threading.Lock()
-        self._timer = threading.Timer(max(seconds, 0.0), self._fire)
+        self._lock = threading.RLock()  # re-entrant, as _ACTIVE_LOCK
+        self._timer = threading.Timer(max(seconds, 0.0), self.fire)
         self._timer.daemon = True
+        with _ACTIVE_LOCK:
+            _ACTIVE.add(self)
         self._timer.start()
 
     def watch(self, sock) -> None:
@@ -273,7 +285,7 @@ class _Watchdog:
         if fired:
             _shut(sock)
 
-    def _fire(self) -> None:
+    def fire(self) -> None:
         with self._lock:
             self.fired, sock = True, self._sock
         if sock is not None:
@@ -281,6 +293,8 @@ class _Watchdog:
 
     def cancel(self) -> None:
         self._timer.cancel()
+        with _ACTIVE_LOCK:
+            _ACTIVE.discard(self)
 
 
 def _shut(sock) -> None:
@@ -291,6 +305,8 @@ def _shut(sock) -> None:
 
 
 _CURRENT = threading.local()  # the watchdog of the request this thread is making
+_ACTIVE: set[_Watchdog] = set()  # every request in flight, for stop_requests
+_ACTIVE_LOCK = threading.RLock()  # re-entrant: a signal's handler may run while its own thread holds it
 
 
 def _watch(sock) -> None:
@@ -613,8 +629,8 @@ class PoliteSession:
                 watchdog.cancel()
                 _CURRENT.watchdog = None
         if watchdog.fired and resp.outcome != "ok":
-            resp.outcome, resp.body = "timeout", b""
-            resp.detail = f"no complete response within {self.deadline:g} s"
+            resp.outcome, resp.body = ("cancelled", b"") if STOP.is_set() else ("timeout", b"")
+            resp.detail = "stopped by a signal" if STOP.is_set() else f"no complete response within {self.deadline:g} s"
         return resp
 
     def _exchange(self, url: str, headers: dict, cutoff: float, limit: int | None, form: dict | None) -> Response:

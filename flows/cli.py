@@ -319,10 +319,10 @@ def _stop_on_signals() -> None:
     finish (each is atomic), atexit handlers run (Prefect stops the server it started) and the exit is quick."""
     import signal
 
-    from nianbao.extractors.http import STOP
+    from nianbao.extractors.http import stop_requests
 
     def handler(signum, frame):
-        STOP.set()
+        stop_requests()
         raise KeyboardInterrupt(signal.Signals(signum).name)
 
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -141,7 +141,7 @@ def _requests_stop_on_signals():
     running on while the run is torn down."""
     import signal
 
-    from nianbao.extractors.http import STOP
+    from nianbao.extractors.http import stop_requests
 
     previous = {}
     try:
@@ -149,7 +149,7 @@ def _requests_stop_on_signals():
             prev = signal.getsignal(sig)
 
             def chained(signum, frame, prev=prev):
-                STOP.set()
+                stop_requests()
                 if callable(prev):
                     prev(signum, frame)
                 else:

@@ -217,3 +217,18 @@ def test_a_portal_named_by_its_private_address_is_still_crawled():
         assert s.fetch(server.url + "/a.html").body == b"portal"
     finally:
         server.close()
+
+
+def test_a_signal_cuts_a_request_in_flight_at_once():
+    from nianbao.extractors.http import stop_requests
+
+    drip = DripServer(interval=1.0)
+    try:
+        s = PoliteSession(delay=0, retries=3, respect_robots=False, deadline=100.0)
+        s.allow_portal(drip.url + "/")
+        threading.Timer(0.5, stop_requests).start()
+        started = time.monotonic()
+        r = _in_time(lambda: s.fetch(drip.url + "/report.html"), 10)
+        assert r.outcome == "cancelled" and time.monotonic() - started < 5
+    finally:
+        drip.close()
