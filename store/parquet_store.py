@@ -34,6 +34,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
 from collections.abc import Iterable
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -430,7 +431,17 @@ def verify(root: str | Path) -> list[str]:
                     holders[rid] = name
     if store.exists(PENDING):
         problems.append(f"{PENDING}: a write was cut short; the next write (or `store verify --repair`) repairs it")
+    for rel in _leftover_temporaries(store):
+        problems.append(f"{rel}: a temporary file a killed writer left; `store verify --repair` removes it")
     return problems
+
+
+def _leftover_temporaries(store) -> list[str]:
+    """Partial files (.tmp-*.partial) older than an hour in the partitions: a writer killed mid-write left
+    them (a live writer renames its own within seconds). Readers never see them; they only take space."""
+    old = time.time() - 3600
+    return [rel for dataset in DATASETS for rel in store.glob(f"{dataset}/year=*/region=*/.tmp-*.partial")
+            if (store.mtime(rel) or old) < old]
 
 
 def _verify_file(store, dataset: str, rel: str, entry: dict) -> list[str]:
@@ -472,6 +483,9 @@ def repair(root: str | Path) -> list[str]:
     changes = finish_interrupted_swaps(root)
     with store.lock():
         changes += _recover(store)
+        for rel in _leftover_temporaries(store):
+            store.remove(rel)
+            changes.append(f"{rel}: removed (a killed writer's temporary file)")
         for dataset in DATASETS:
             if store.exists(f"{dataset}/_manifest.json"):  # the one-file-per-partition layout's manifest
                 store.remove(f"{dataset}/_manifest.json")

@@ -85,3 +85,21 @@ def test_a_damaged_log_batch_is_set_aside_named_and_later_writes_go_on(store, ca
     assert len(read_dataset(store, "reports")) == 2
     assert main(["store", "verify", "--root", str(store)]) == 1
     assert "set aside" in capsys.readouterr().out
+
+
+def test_a_killed_writers_partial_files_are_reported_and_repaired_away(store):
+    import os
+    import time
+
+    from nianbao.store.parquet_store import repair
+
+    (pdir,) = [p for p in (store / "reports").glob("year=*/region=*")]
+    stale, fresh = pdir / ".tmp-abc.partial", pdir / ".tmp-def.partial"
+    stale.write_bytes(b"half a part file")
+    fresh.write_bytes(b"a write under way")
+    os.utime(stale, (time.time() - 7200, time.time() - 7200))
+    assert [p for p in verify(store) if "temporary" in p] == [f"reports/{pdir.parent.name}/{pdir.name}/{stale.name}: "
+                                                               "a temporary file a killed writer left; `store verify "
+                                                               "--repair` removes it"]
+    assert any("removed" in c for c in repair(store))
+    assert not stale.exists() and fresh.exists() and verify(store) == []
