@@ -232,3 +232,49 @@ def test_a_signal_cuts_a_request_in_flight_at_once():
         assert r.outcome == "cancelled" and time.monotonic() - started < 5
     finally:
         drip.close()
+
+
+def test_a_hostile_portal_costs_one_url_or_one_report_each_and_the_good_report_is_read(tmp_path, monkeypatch):
+    """A dripping report, a report whose attachment is a PDF bomb, the same page at two URLs and a good report,
+    crawled and parsed as the flows do: each bad one costs itself, on time, and the good one is stored."""
+    import zlib
+
+    from conftest import FIXTURES, pdf_of
+
+    from nianbao.flows import parse_pool
+    from nianbao.flows.pipeline import process_portal
+
+    monkeypatch.setenv("NIANBAO_PARSE_WORKERS", "1")
+    monkeypatch.setenv("NIANBAO_PARSE_MEMORY_MB", "400")
+    parse_pool.shutdown()
+    good = (FIXTURES / "real" / "pingtan_2025.html").read_bytes()
+    bomb = pdf_of([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+                   b"<< /Length 0 /Filter /FlateDecode >>\nstream\n" + zlib.compress(b"q " * 300_000_000, 1) +
+                   b"\nendstream",
+                   b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 3 0 R >>"])
+    drip = DripServer()
+    drip_url = drip.url + "/drip.html"
+    titles = {"/good.html": 2025, "/mirror.html": 2025, "/bomb.html": 2021}
+    links = "".join(f'<li><a href="{u}">{y}年政府信息公开工作年度报告</a></li>' for u, y in titles.items())
+    links += f'<li><a href="{drip_url}">2022年政府信息公开工作年度报告</a></li>'
+    server = Server("127.0.0.1", {
+        "/robots.txt": (200, {}, b""), "/": (200, {}, f"<ul>{links}</ul>".encode()),
+        "/good.html": (200, {"Content-Type": "text/html; charset=utf-8"}, good),
+        "/mirror.html": (200, {"Content-Type": "text/html; charset=utf-8"}, good),
+        "/bomb.html": (200, {"Content-Type": "text/html; charset=utf-8"},
+                       '<h1>2021年政府信息公开工作年度报告</h1><p>附件：<a href="/bomb.pdf">年报.pdf</a></p>'.encode()),
+        "/bomb.pdf": (200, {"Content-Type": "application/pdf"}, bomb),
+    })
+    try:
+        portal = Portal("hostile", "平潭综合实验区管委会", "350128", server.url + "/")
+        session = PoliteSession(delay=0, retries=2, backoff=0.01, deadline=2.0)
+        outcome = _in_time(lambda: process_portal(portal, tmp_path / "archive", session=session), 120)
+    finally:
+        server.close()
+        drip.close()
+        parse_pool.shutdown()
+    rows = {r["url"].rsplit("/", 1)[1]: r for r in outcome.log if r["kind"] == "report"}
+    assert rows["drip.html"]["outcome"] in ("timeout", "unreachable")  # its robots.txt drips first
+    assert rows["bomb.html"]["outcome"] == "parse_error" and "ParseLimitError" in rows["bomb.html"]["detail"]
+    assert {rows["good.html"]["outcome"], rows["mirror.html"]["outcome"]} == {"ok", "duplicate"}
+    assert [p.report["publisher"] for p in outcome.parsed] == ["平潭综合实验区管委会"]
