@@ -249,3 +249,9 @@ def shutdown() -> None:
         threads.shutdown(wait=True, cancel_futures=True)
     for worker in idle:
         worker.stop()
+    if threads is not None or idle or busy:
+        from multiprocessing import resource_tracker
+
+        stop = getattr(resource_tracker._resource_tracker, "_stop", None)
+        if stop is not None:  # spawn started it; with no init to reap it, it would linger as a zombie
+            stop()
