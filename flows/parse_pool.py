@@ -252,6 +252,6 @@ def shutdown() -> None:
     if threads is not None or idle or busy:
         from multiprocessing import resource_tracker
 
-        stop = getattr(resource_tracker._resource_tracker, "_stop", None)
-        if stop is not None:  # spawn started it; with no init to reap it, it would linger as a zombie
-            stop()
+        tracker = resource_tracker._resource_tracker
+        if getattr(tracker, "_pid", None) is not None and hasattr(tracker, "_stop"):
+            tracker._stop()  # spawn started it; with no init to reap it, it would linger as a zombie
