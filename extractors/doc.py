@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -48,11 +49,21 @@ def doc_text(data: bytes) -> str:
     return text
 
 
+def _kill_group(proc: subprocess.Popen) -> None:
+    """Kill the converter and every process it started (it runs in a session of its own): killing only the
+    converter would leave a child writing to the output file."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    proc.wait()
+
+
 def _run_capped(cmd: list[str], out, name: str) -> tuple[int, bytes]:
     """Run a converter with its output going to ``out``, stopped when it runs past TIMEOUT or writes more
     than MAX_TEXT bytes (a crafted file can make a converter print without end). (exit code, stderr)."""
     with tempfile.TemporaryFile() as errors, \
-            subprocess.Popen(cmd, stdout=out, stderr=errors, stdin=subprocess.DEVNULL) as proc:
+            subprocess.Popen(cmd, stdout=out, stderr=errors, stdin=subprocess.DEVNULL, start_new_session=True) as proc:
         cutoff = time.monotonic() + TIMEOUT
         while proc.poll() is None:
             why = None
@@ -61,12 +72,12 @@ def _run_capped(cmd: list[str], out, name: str) -> tuple[int, bytes]:
             elif os.fstat(out.fileno()).st_size > MAX_TEXT:
                 why = f"{name} printed more than {MAX_TEXT:,} bytes for the .doc file: not a report"
             if why:
-                proc.kill()
-                proc.wait()
+                _kill_group(proc)
                 raise NotAReportError(why)
             time.sleep(0.02)
         errors.seek(0)
         err = errors.read(4096)
+    _kill_group(proc)  # whatever the converter started and left running (a script's children) ends with it
     if os.fstat(out.fileno()).st_size > MAX_TEXT:
         raise NotAReportError(f"{name} printed more than {MAX_TEXT:,} bytes for the .doc file: not a report")
     return proc.returncode, err

@@ -146,12 +146,26 @@ def test_a_converter_printing_without_end_is_stopped_at_the_output_cap(tmp_path,
     from nianbao.extractors import doc
 
     fake = tmp_path / "antiword"
-    fake.write_text("#!/bin/sh\nyes 'a line of a converter gone wrong, again and again'\n")
+    # yes runs as the script's child: stopping the converter must stop it too (ulimit: the disk is safe anyway)
+    fake.write_text("#!/bin/sh\nulimit -f 20000\nyes 'a line of a converter gone wrong, again and again'\n")
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
     monkeypatch.setattr(doc, "MAX_TEXT", 2_000_000)
     with pytest.raises(NotAReportError, match="more than 2,000,000 bytes"):
         doc.doc_text(OLE2 + b"\x00" * 600)
+    from pathlib import Path
+
+    def running() -> list[str]:
+        found = []
+        for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+            try:
+                if b"gone wrong" in cmdline.read_bytes():
+                    found.append(cmdline.parent.name)
+            except OSError:
+                pass
+        return found
+
+    assert running() == []  # the converter's child was stopped with it
 
 
 @pytest.mark.skipif(not shutil.which("antiword"), reason="antiword is not installed (apt install antiword)")
