@@ -140,6 +140,14 @@ def parse_text(text: str) -> Page:
         s = line.strip()
         if not s:
             continue
+        prose, s = _prose_before_pipes(s)
+        if prose:  # a paragraph the dump ran into a table row's cells: text, then the row
+            flush_pipe()
+            flush_spaced()
+            page.blocks.append(Block(text=cell_text(prose)))
+            context = cell_text(prose)
+            if not s.strip("| "):
+                continue
         if is_pipe_row(s) and len(s) < 2000:
             flush_spaced()
             pipe.append(s)
@@ -183,6 +191,18 @@ def _unfold(line: str) -> list[str]:
         return [line]
     parts = _FOLDED_HEADING.split(line)
     return parts if len(parts) >= 3 else [line]
+
+
+_SENTENCES_THEN_CELLS = re.compile(r"^(.{40,}。)([^。|]*\|.*)$")
+
+
+def _prose_before_pipes(line: str) -> tuple[str, str]:
+    """(paragraph, rest) of a line whose first cell is prose of whole sentences (a report on one line that
+    ends in a table's first cells: "…咨询。…申诉。 附表:… |"); ("", line) for any other line."""
+    if "|" not in line or "。" not in line.split("|", 1)[0]:
+        return "", line
+    m = _SENTENCES_THEN_CELLS.match(line)
+    return (m.group(1), m.group(2).strip()) if m else ("", line)
 
 
 def _cells_as_pipe_lines(lines: list[str]) -> list[str]:

@@ -1,5 +1,7 @@
 """Legacy (2008-2018) figures: phrasings, numerals, zero statements, and figures that must not be taken."""
 
+import re
+
 import pytest
 
 from nianbao.extractors.tables import Grid
@@ -166,3 +168,78 @@ def test_wider_phrasing(text, want):
 
     year = re.search(r"(20\d\d)年", text)
     assert figures(text, int(year.group(1)) if year else 2012) == want
+
+
+@pytest.mark.parametrize("text,metrics", [
+    ("2013年度没有依申请公开信息的情况。", {"applications_received": 0}),
+    ("全年没有公民、法人和其他组织提出政府信息公开申请。", {"applications_received": 0}),
+    ("2017年未接收到有关依申请公开政府信息的情况,无不予公开政府信息的情况。", {"withheld": 0}),
+    ("全年依申请公开数0件。", {"applications_received": 0}),
+    ("行政复议案件0件，行政诉讼案件0件。", {"administrative_reviews": 0, "lawsuits": 0}),
+    ("全年未收取检索、复印、邮寄等费用。", {"fees_yuan": 0}),
+    ("2017年没有公民、法人和其他组织的政府信息公开收费和减免情况。", {"fees_yuan": 0}),
+    ("2016年度未接到有关政府信息公开方面的复议、诉讼和申诉。", {"administrative_reviews": 0, "lawsuits": 0}),
+    ("2016年度未收到任何形式的有关信息公开方面的咨询。", {"consultations": 0}),
+    ("沒有申請公開政府信息和不予公開政府信息的情況。", {"applications_received": 0, "withheld": 0}),
+])
+def test_more_statements_of_zero(text, metrics):
+    year = re.search(r"(20\d\d)年", text)
+    got = figures(text, int(year.group(1)) if year else 2012)
+    assert {k: got.get(k) for k in metrics} == metrics
+
+
+@pytest.mark.parametrize("text", [
+    "2016年未發生申請行政復議和提起行政訴訟情況。",  # about reviews: not "no applications"
+    "未收到依申请公开信息的咨询。",  # no inquiries: not no applications
+])
+def test_a_zero_statement_about_something_else_is_not_no_applications(text):
+    assert "applications_received" not in figures(text)
+
+
+def test_the_total_wins_over_a_topic_or_a_channel_stated_first():
+    text = ("2012年，全年在重点领域公开信息32条。门户网站发布各类信息3698条，微博微信公开信息2148条。"
+            "全年共主动公开政府信息166条。")
+    got = read_narrative(text, 2012)
+    proactive = next(m for m in got if m["metric"] == "proactive_items")
+    assert proactive["value"] == 166
+    assert "32" in proactive["rejected"] and "重点领域" in proactive["rejected"]
+
+
+def test_figures_stated_under_their_section_heading():
+    text = ("三、依申请公开政府信息情况\n上年度我市共受理政府信息公开申请123件；2010年共受理177件，增加54件。"
+            "已办结177件，按时办结率100%。\n四、咨询处理情况\n（二）县政府门户网站接受咨询服务情况\n"
+            "政府公众信息网站共收到“县长信箱”留言76条，答复76条。\n五、行政复议情况\n行政诉讼方面，法院判决驳回诉讼请求1件，"
+            "原告撤诉1件，共计2件。")
+    got = figures(text, 2010)
+    assert (got["applications_received"], got["applications_answered"]) == (177, 177)
+    assert got["consultations"] == 76 and got["lawsuits"] == 2
+
+
+def test_a_report_on_one_line_is_read_by_its_headings():
+    text = ("某镇2016年政府信息公开年度报告\n某镇人民政府2016年政府信息公开年度报告 一、概述 2016年以来，我镇推进公开工作。"
+            "二、主动公开情况 2016年度共主动公开政府信息25条，在主动公开的信息中，工作动态信息5条。"
+            "三、咨询处理情况 2016年度未收到任何形式的有关信息公开方面的咨询。 四、行政复议、诉讼情况 2016年度未接到有关政府信息"
+            "公开方面的复议、诉讼和申诉。 附表:2016年政府信息公开年度报告 某镇人民政府 |")
+    p = parse_report(text.encode(), "file:///x.txt", content_type="text/plain; charset=utf-8")
+    got = {m["metric"]: m["value"] for m in p.legacy_metrics}
+    assert got == {"proactive_items": 25, "consultations": 0, "administrative_reviews": 0, "lawsuits": 0}
+
+
+def test_a_legacy_table_with_a_number_column_reads_its_labels_column():
+    grid = Grid([["序号", "统计指标", "计量单位", "数值"], ["1", "主动公开政府信息", "万条", "1.54"],
+                 ["2", "受理政府信息公开申请", "件", "13"], ["3", "依申请公开收取费用", "万元", "0.0303"]])
+    got = {m["metric"]: m["value"] for m in read_legacy_table(grid, 2014)}
+    assert got == {"proactive_items": 15400, "applications_received": 13, "fees_yuan": 303}
+
+
+@pytest.mark.parametrize("start", range(0, 240, 40))
+def test_generated_legacy_reports_in_many_wordings(start):
+    """Phrase families, not pages: each metric in several wordings and statements of zero, with decoys,
+    in Simplified and Traditional, some pages on one line (sample_portal/legacy_pages.py)."""
+    from nianbao.sample_portal.legacy_pages import legacy_page
+
+    for seed in range(start, start + 40):
+        text, want, year = legacy_page(seed)
+        p = parse_report(text.encode(), "file:///x.txt", content_type="text/plain; charset=utf-8")
+        got = {m["metric"]: m["value"] for m in p.legacy_metrics}
+        assert {k: got.get(k) for k in want} == want, f"seed {seed}"

@@ -16,7 +16,8 @@ from nianbao.transforms.numbers import parse_value
 from nianbao.transforms.vocabulary import match
 
 # compiled at import, not at a crawl worker's first page
-_SENTENCE_END = re.compile(r"(?<=[。；;！!])|\n")
+# a sentence ends at its stop, at a line break, and before a section heading a one-line report runs on into
+_SENTENCE_END = re.compile(r"(?<=[。；;！!])|\n|\s+(?=(?:[一二三四五六七八九十]{1,3}、|[(（][一二三四五六七八九十]{1,3}[)）]))")
 _DASH_UNIT = re.compile(r"[-—–－/]+")
 
 UNITS = {"fees_yuan": "yuan", "consultations": "person_times"}
@@ -60,6 +61,7 @@ _HEAD_WORDS = re.compile(r"指标|项目|名称|内容|单位|本年|上年|统�
 _TABLE_ROW_SKIP = re.compile(r"累计|举报|投诉|已主动公开范围|专项经费|经费|减免|人员|机构|培训|会议|查阅点|通过不同渠道"
                              r"|公报公开|网站公开|微博|微信|新闻发布|回应|解读|当面申请|传真申请|网络申请|信函申请|电子邮件申请"
                              r"|按时办结|延期办结")
+_LABEL_HEAD = re.compile(r"指标|项目|名称|内容|事项")
 _NOTE = re.compile(r"[（(][^（()）]*[）)]")  # (不同渠道和方式公开相同信息计1条): a note, not the label
 _SCALE = (("亿", 1e8), ("万", 1e4))
 
@@ -110,12 +112,14 @@ def read_legacy_table(grid, year: int | None = None) -> list[dict]:
     if col is None:
         return []
     unit_col = next((i for i, c in enumerate(head) if "单位" in c and i != col), None)
+    # the labels' column: the one headed 指标/项目/名称 (a 序号 column may come first), else the first
+    label_col = next((i for i, c in enumerate(head) if _LABEL_HEAD.search(c) and i not in (col, unit_col)), 0)
     table_scale = _scale(grid.context + "".join(head))
     out = []
     for row in grid.cells[h + 1:]:
-        if col >= len(row) or not row[0].strip():
+        if col >= len(row) or label_col >= len(row) or not row[label_col].strip():
             continue
-        full = norm_label(re.sub(r"^其中[:：]?", "", norm_label(row[0])))
+        full = norm_label(re.sub(r"^其中[:：]?", "", norm_label(row[label_col])))
         name = _NOTE.sub("", full)
         if _TABLE_ROW_SKIP.search(name):
             continue
@@ -177,8 +181,12 @@ PHRASES = [
     Phrase("applications_received", re.compile(r"信息公开申请(?:共计|共|总计|合计|总数)?(?:为)?" + NUM + _UNIT),
            forbid=re.compile(r"复议|诉讼")),
     Phrase("applications_received", re.compile(
-        r"(?:受理|收到|接到)?[^，。；,;]{0,12}?依申请公开(?:政府信息)?(?:申请|件)(?:共计|共|总数)?(?:为)?" + NUM + _UNIT),
-        forbid=re.compile(r"复议|诉讼|答复|办结"), not_after_qizhong=True),
+        r"(?:受理|收到|接到)?[^，。；,;]{0,12}?依申请公开(?:政府信息)?(?:申请|件|数量|数|条数)(?:共计|共|总数)?(?:为|是)?"
+        + NUM + _UNIT), forbid=re.compile(r"复议|诉讼|答复|办结"), not_after_qizhong=True),
+    # 依申请公开系统共收到1宗信息
+    Phrase("applications_received", re.compile(
+        r"依申请公开[^，。；,;]{0,12}?(?:共计|共)?(?:受理|收到|接到)(?:了)?[^，。；,;\d]{0,6}?" + NUM + _UNIT),
+        forbid=re.compile(r"复议|诉讼|答复|办结|咨询")),
     Phrase("applications_answered", re.compile(
         r"(?:已|均已|全部|共)?(?:按时|按期|依法)?(?:答复|办结|回复)(?:了)?(?:申请)?(?:共计|共)?" + NUM + _UNIT),
         sentence_forbid=re.compile(r"审批|事项|信访|投诉|举报|热线|12345|留言|信件|诉求|办件|建议|提案|来信|来访")),
@@ -186,21 +194,35 @@ PHRASES = [
     Phrase("partially_granted", re.compile(r"(?:同意|予以)?部分公开(?:的|答复)?(?:有|为|共)?" + NUM + _UNIT)),
     Phrase("withheld", re.compile(r"(?:不予公开|不同意公开|不予以公开)(?:的|答复)?(?:有|为|共)?" + NUM + _UNIT)),
     Phrase("fees_yuan", re.compile(r"收取[^，。；,;]{0,12}?费(?:用)?(?:共计|共|合计|总计)?(?:为)?" + NUM + r"元")),
-    Phrase("administrative_reviews", re.compile(r"行政复议(?:案件|申请)?(?:共计|共)?(?:为)?" + NUM + _UNIT)),
-    Phrase("lawsuits", re.compile(r"行政诉讼(?:案件)?(?:共计|共)?(?:为)?" + NUM + _UNIT)),
+    Phrase("administrative_reviews", re.compile(r"行政复议(?:案件|案|申请)?(?:数|数量)?(?:共计|共)?(?:为|是)?" + NUM + _UNIT)),
+    Phrase("lawsuits", re.compile(r"行政诉讼(?:案件|案)?(?:数|数量)?(?:共计|共)?(?:为|是)?" + NUM + _UNIT)),
+    # 行政诉讼方面，法院判决驳回诉讼请求1件，原告撤诉1件，共计2件: the total stated after its parts
+    Phrase("administrative_reviews", re.compile(r"行政复议[^。；;]{0,40}?(?:共计|合计|总计)" + NUM + _UNIT),
+           forbid=re.compile(r"诉讼")),
+    Phrase("lawsuits", re.compile(r"行政诉讼[^。；;]{0,40}?(?:共计|合计|总计)" + NUM + _UNIT), forbid=re.compile(r"复议")),
     Phrase("consultations", re.compile(r"咨询[^，。；,;]{0,16}?" + NUM + r"(?:余|多)?(?:人次|次|件|人)"),
            forbid=_NOT_DISCLOSURE),
     Phrase("consultations", re.compile(NUM + r"(?:余|多)?人次[^，。；,;]{0,24}?咨询"), forbid=_NOT_DISCLOSURE),
 ]
 ZERO_PHRASES = [
-    Phrase("applications_received", re.compile(r"(?:未|没有|无)(?:收到|受理|接到|发生|接收)[^，。；,;]{0,20}申请"),
+    Phrase("applications_received", re.compile(r"(?:未|没有|无)(?:任何)?(?:收到|受理|接到|发生|接收)[^，。；,;]{0,20}申请"),
+           forbid=re.compile(r"复议|诉讼|咨询")),
+    # 全年没有公民、法人和其他组织提出政府信息公开申请
+    Phrase("applications_received", re.compile(r"(?:未|没有|无)(?:任何)?[^，。；,;\d]{0,24}?(?:政府信息公开|信息公开)申请"),
+           forbid=re.compile(r"复议|诉讼|咨询")),
+    # 没有依申请公开信息的情况; 沒有申請公開…的情況; 全年无依申请公开事项
+    Phrase("applications_received", re.compile(r"(?:未|没有|无)(?:任何)?(?:发生)?(?:依)?申请公开"),
+           forbid=re.compile(r"复议|诉讼|咨询")),
+    Phrase("withheld", re.compile(r"(?:未|没有|无)(?:任何|发生|出现)?[^，。；,;\d]{0,24}?不予(?:以)?公开"),
            forbid=re.compile(r"复议|诉讼")),
+    Phrase("consultations", re.compile(r"(?:未|没有)(?:收到|接到|接受|受理)[^。；;，,\d]{0,30}?咨询"),
+           forbid=_NOT_DISCLOSURE),
     # 未收取任何费用, 没有向申请人收取复印…等任何费用, 均没有收取费用, 未发生…的收费及减免, 没有任何…收费项目
-    Phrase("fees_yuan", re.compile(r"(?:未|没有|不(?!予)|无)(?:任何)?(?:向[^。；;，,]{0,16}?)?(?:发生|产生)?[^。；;，,\d]{0,16}?"
+    Phrase("fees_yuan", re.compile(r"(?:未|没有|不(?!予)|无)(?:任何)?(?:向[^。；;，,]{0,16}?)?(?:发生|产生)?[^。；;，,\d]{0,30}?"
                                    r"(?:收取|收费)(?!标准)")),
     Phrase("fees_yuan", re.compile(r"收取[^。；;\d]{0,10}?费用?(?:为|是)(?:零|0)(?![\d.])")),
-    Phrase("administrative_reviews", re.compile(r"(?:未|没有|无一例|无一起|无任何)[^。；;，,\d]{0,30}?行政复议")),
-    Phrase("lawsuits", re.compile(r"(?:未|没有|无一例|无一起|无任何)[^。；;，,\d]{0,40}?行政诉讼")),
+    Phrase("administrative_reviews", re.compile(r"(?:未|没有|无一例|无一起|无任何)[^。；;，,\d]{0,30}?(?:行政)?复议")),
+    Phrase("lawsuits", re.compile(r"(?:未|没有|无一例|无一起|无任何)[^。；;，,\d]{0,40}?(?:行政)?诉讼")),
     Phrase("administrative_reviews", re.compile(r"行政复议[^。；;\d]{0,30}?(?:均为|都为|均是|皆为)(?:0|零)(?!\d)")),
     Phrase("lawsuits", re.compile(r"行政诉讼[^。；;\d]{0,30}?(?:均为|都为|均是|皆为)(?:0|零)(?!\d)")),
     # a section that answers its heading with one word: "…行政复议、提起行政诉讼的情况：无。"
@@ -250,43 +272,128 @@ def _total_stated_before_qizhong(sentence: str, at: int, metric: str) -> bool:
                if not (ph.forbid and ph.forbid.search(m.group(0))))
 
 
-def read_narrative(body: str, year: int | None) -> list[dict]:
-    out: dict[str, dict] = {}
-    for sentence in _SENTENCE_END.split(norm(body)):
-        if not sentence or not _MAY_STATE.search(sentence) or _other_year(sentence, year):
+_HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]{1,3}|\d{1,2})[、.．]")
+_SUBHEADING = re.compile(r"^\s*[(（][一二三四五六七八九十\d]{1,3}[)）]")
+# Applications context: a sentence in the 依申请公开 section may state its figures without the word 申请
+# (2010年共受理177件; 已办结十三件).
+_APPLICATIONS_HEADING = re.compile(r"依申请|申请公开")
+_NOT_APPLICATIONS = re.compile(r"复议|诉讼|咨询|信访|投诉|举报|留言|信箱|热线|12345|审批|事项|办件|来信|来访|建议|提案")
+_IN_SECTION = [
+    Phrase("applications_received", re.compile(r"(?:共|共计|全年|全年共|累计)?(?:受理|收到|接到|接收)(?:了)?(?:各类)?"
+                                               r"(?:共计|共)?" + NUM + _UNIT)),
+    Phrase("applications_answered", re.compile(r"(?:已|均已|全部|共)?(?:按时|按期|依法)?(?:答复|办结|回复)(?:了)?"
+                                               r"(?:共计|共)?" + NUM + _UNIT)),
+]
+# Under a heading about inquiries (咨询处理情况, 接受咨询服务情况), what the site received is the inquiries' count
+# (共收到"县长信箱"留言76条).
+_CONSULTATION_HEADING = re.compile(r"咨询")
+_IN_CONSULTATIONS = [Phrase("consultations", re.compile(r"(?:收到|接到|接受|受理)[^，。；,;\d]{0,20}?" + NUM +
+                                                        r"(?:余|多)?(?:人次|次|条|件|个)"), forbid=_NOT_DISCLOSURE)]
+# 在已答复的177件申请中: the answered count stated as the subject of the breakdown that follows.
+_ANSWERED_SUBJECT = re.compile(r"(?:已|共)(?:答复|办结)(?:了)?的" + NUM + r"件(?:申请)?中")
+# A figure of a part, a channel or a topic, not the year's total: 重点领域信息32条, 微博微信公开信息2148条.
+_PART = re.compile(r"重点领域|其中|网站|微博|微信|公众号|政务公开栏|公开栏|报纸|电视|广播|公报|动态|预决算|财政|渠道|类信息")
+
+
+@dataclass
+class Candidate:
+    metric: str
+    value: float
+    rank: int  # lower is surer: an explicit list, then each metric's phrases in order, then parts, then zeros
+    position: int
+    sentence: str
+
+
+def _candidates(body: str, year: int | None) -> list[Candidate]:
+    """Every figure a metric could take, with the sentence that states it and how sure the reading is."""
+    out: list[Candidate] = []
+    major = heading = ""  # the section heading (一、…) and, under it, the sub-heading ((二)…) the sentence is in
+    for position, sentence in enumerate(_SENTENCE_END.split(norm(body))):
+        if not sentence:
+            continue
+        if _HEADING.match(sentence):
+            major = heading = sentence[:40]
+        elif _SUBHEADING.match(sentence):
+            heading = major + sentence[:40]
+        in_applications = bool(_APPLICATIONS_HEADING.search(heading)) and not _NOT_APPLICATIONS.search(sentence)
+        in_consultations = bool(_CONSULTATION_HEADING.search(heading)) and not _NOT_DISCLOSURE.search(sentence)
+        if (not _MAY_STATE.search(sentence) and not in_applications and not in_consultations) or \
+                _other_year(sentence, year):
             continue
         if "分别" in sentence:
-            for code, value in _listed(sentence):
-                out.setdefault(code, _metric(code, "", sentence.strip(), value, "narrative"))
-        for ph in PHRASES if _HAS_FIGURE.search(sentence) else ():  # no counted figure: only zero statements
-            if ph.metric in out or not any(h in sentence for h in ph.hints):
-                continue
-            if ph.needs and not ph.needs.search(sentence):
-                continue
-            if ph.sentence_forbid and ph.sentence_forbid.search(sentence):
-                continue
-            for m in ph.pattern.finditer(sentence):
-                if ph.forbid and ph.forbid.search(m.group(0)):
-                    continue
-                window = sentence[max(0, m.start() - 12):m.end()]
-                if _SKIP.search(window) or sentence[m.end():].startswith("%"):
-                    continue
-                if "累计" in window and _CUMULATIVE_SPAN.search(sentence):
-                    continue
-                if ph.not_after_qizhong and _total_stated_before_qizhong(sentence, m.start(), ph.metric):
-                    continue
-                if sentence[max(0, m.start(1) - 1):m.start(1)] in ("数", "几", "上", "近"):
-                    continue  # 数百人次, 几十件: a vague amount, not a figure
-                value = cn_number(m.group(1))
-                if value is not None:
-                    out[ph.metric] = _metric(ph.metric, "", sentence.strip(), value, "narrative")
-                    break
-        for ph in ZERO_PHRASES:
-            if ph.metric not in out and any(h in sentence for h in ph.hints):
+            out += [Candidate(code, value, -1, position, sentence) for code, value in _listed(sentence)]
+        counted = _HAS_FIGURE.search(sentence)
+        if counted:
+            out += _stated(sentence, position, PHRASES, 0)
+            if in_applications:
+                out += _stated(sentence, position, _IN_SECTION, 20)
+            if in_consultations:
+                out += _stated(sentence, position, _IN_CONSULTATIONS, 20)
+            for m in _ANSWERED_SUBJECT.finditer(sentence):
+                if (value := cn_number(m.group(1))) is not None:
+                    out.append(Candidate("applications_answered", value, 0, position, sentence))
+        for rank, ph in enumerate(ZERO_PHRASES):
+            if any(h in sentence for h in ph.hints):
                 m = ph.pattern.search(sentence)
-                if m and not (ph.forbid and ph.forbid.search(m.group(0))):
-                    out[ph.metric] = _metric(ph.metric, "", sentence.strip(), 0.0, "narrative")
-    return list(out.values())
+                # the words right after count too: 未发生申请行政复议 is about reviews, not applications
+                if m and not (ph.forbid and ph.forbid.search(sentence[m.start():m.end() + 8])):
+                    out.append(Candidate(ph.metric, 0.0, 100 + rank, position, sentence))
+    return out
+
+
+def _stated(sentence: str, position: int, phrases: list[Phrase], base: int) -> list[Candidate]:
+    """The figures these phrases find in one sentence, each ranked by its phrase's place among the metric's."""
+    out = []
+    order: dict[str, int] = {}
+    for ph in phrases:
+        rank = base + order.setdefault(ph.metric, 0)
+        order[ph.metric] += 1
+        if not any(h in sentence for h in ph.hints) and base == 0:
+            continue
+        if (ph.needs and not ph.needs.search(sentence)) or (ph.sentence_forbid and ph.sentence_forbid.search(sentence)):
+            continue
+        for m in ph.pattern.finditer(sentence):
+            if ph.forbid and ph.forbid.search(m.group(0)):
+                continue
+            window = sentence[max(0, m.start() - 12):m.end()]
+            if _SKIP.search(window) or sentence[m.end():].startswith("%"):
+                continue
+            if "累计" in window and _CUMULATIVE_SPAN.search(sentence):
+                continue
+            if ph.not_after_qizhong and _total_stated_before_qizhong(sentence, m.start(), ph.metric):
+                continue
+            if sentence[max(0, m.start(1) - 1):m.start(1)] in ("数", "几", "上", "近") and not m.group(1)[0].isdigit():
+                continue  # 数百人次, 几十件: a vague amount, not a figure (依申请公开数12件 is one)
+            value = cn_number(m.group(1))
+            if value is not None:
+                part = ph.metric == "proactive_items" and _PART.search(sentence[max(0, m.start() - 8):m.end()])
+                out.append(Candidate(ph.metric, value, rank + (10 if part else 0), position, sentence))
+                break
+    return out
+
+
+def read_narrative(body: str, year: int | None) -> list[dict]:
+    """Each metric's figure: of every candidate the report states, the surest (an explicit figure before a
+    zero statement, a total before a part or a channel), the first among equals. The candidates not taken
+    are listed with it (``rejected``), so a reader can see what else the report said."""
+    best: dict[str, Candidate] = {}
+    others: dict[str, list[Candidate]] = {}
+    for c in _candidates(body, year):
+        held = best.get(c.metric)
+        if held is None or (c.rank, c.position) < (held.rank, held.position):
+            if held is not None:
+                others.setdefault(c.metric, []).append(held)
+            best[c.metric] = c
+        else:
+            others.setdefault(c.metric, []).append(c)
+    out = []
+    for metric, c in best.items():
+        m = _metric(metric, "", c.sentence.strip(), c.value, "narrative")
+        rejected = [o for o in others.get(metric, []) if o.value != c.value]
+        if rejected:
+            m["rejected"] = "; ".join(f"{o.value:g} ({o.sentence.strip()[:40]})" for o in rejected[:3])
+        out.append(m)
+    return out
 
 
 def read_legacy(blocks, body: str, year: int | None) -> list[dict]:
