@@ -243,3 +243,16 @@ def test_generated_legacy_reports_in_many_wordings(start):
         p = parse_report(text.encode(), "file:///x.txt", content_type="text/plain; charset=utf-8")
         got = {m["metric"]: m["value"] for m in p.legacy_metrics}
         assert {k: got.get(k) for k in want} == want, f"seed {seed}"
+
+
+def test_a_sentence_cut_off_at_the_end_of_a_fragment_states_nothing():
+    assert "fees_yuan" not in figures("全年共主动公开政府信息166条。全年没有向申请人收取检索、复印等任何费")
+    assert figures("全年没有向申请人收取检索、复印等任何费用。")["fees_yuan"] == 0
+
+
+def test_each_figure_not_taken_is_named_with_its_reason():
+    text = "截至2012年底，累计主动公开政府信息12000条。2012年，全年在重点领域公开信息32条。全年共主动公开政府信息166条。"
+    p = parse_report(("某县人民政府2012年政府信息公开工作年度报告\n" + text).encode(), "file:///x.txt",
+                     content_type="text/plain; charset=utf-8")
+    (line,) = [w for w in p.warnings if w.startswith("legacy proactive_items")]
+    assert "166 kept" in line and "not 12000 (a cumulative" in line and "not 32 (a part, channel or topic" in line

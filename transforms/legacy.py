@@ -302,13 +302,24 @@ class Candidate:
     rank: int  # lower is surer: an explicit list, then each metric's phrases in order, then parts, then zeros
     position: int
     sentence: str
+    refused: str = ""  # why this figure is not the metric's at all (cumulative, a part after 其中 …)
+
+    def why_not(self) -> str:
+        if self.refused:
+            return self.refused
+        if self.rank >= 100:
+            return "a statement of zero, where a figure is stated"
+        return "a part, channel or topic" if self.rank % 20 >= 10 else "a less certain wording"
 
 
 def _candidates(body: str, year: int | None) -> list[Candidate]:
     """Every figure a metric could take, with the sentence that states it and how sure the reading is."""
     out: list[Candidate] = []
     major = heading = ""  # the section heading (一、…) and, under it, the sub-heading ((二)…) the sentence is in
-    for position, sentence in enumerate(_SENTENCE_END.split(norm(body))):
+    sentences = _SENTENCE_END.split(norm(body))
+    if sentences and not re.search(r"[。；;！!）)]\s*$", sentences[-1]):
+        sentences.pop()  # a fragment's last words, cut off mid-sentence (…等任何费): no figure without its phrase
+    for position, sentence in enumerate(sentences):
         if not sentence:
             continue
         if _HEADING.match(sentence):
@@ -353,23 +364,29 @@ def _stated(sentence: str, position: int, phrases: list[Phrase], base: int) -> l
         if (ph.needs and not ph.needs.search(sentence)) or (ph.sentence_forbid and ph.sentence_forbid.search(sentence)):
             continue
         for m in ph.pattern.finditer(sentence):
-            if ph.forbid and ph.forbid.search(m.group(0)):
-                continue
-            window = sentence[max(0, m.start() - 12):m.end()]
-            if _SKIP.search(window) or sentence[m.end():].startswith("%"):
-                continue
-            if "累计" in window and _CUMULATIVE_SPAN.search(sentence):
-                continue
-            if ph.not_after_qizhong and _total_stated_before_qizhong(sentence, m.start(), ph.metric):
-                continue
-            if sentence[max(0, m.start(1) - 1):m.start(1)] in ("数", "几", "上", "近") and not m.group(1)[0].isdigit():
-                continue  # 数百人次, 几十件: a vague amount, not a figure (依申请公开数12件 is one)
             value = cn_number(m.group(1))
-            if value is not None:
-                part = ph.metric == "proactive_items" and _PART.search(sentence[max(0, m.start() - 8):m.end()])
-                out.append(Candidate(ph.metric, value, rank + (10 if part else 0), position, sentence))
+            if value is None or (ph.forbid and ph.forbid.search(m.group(0))):
+                continue
+            refused = _refusal(sentence, m, ph)
+            part = ph.metric == "proactive_items" and _PART.search(sentence[max(0, m.start() - 8):m.end()])
+            out.append(Candidate(ph.metric, value, rank + (10 if part else 0), position, sentence, refused))
+            if not refused:
                 break
     return out
+
+
+def _refusal(sentence: str, m: re.Match, ph: Phrase) -> str:
+    """Why the figure a phrase matched is not this year's figure of its metric ("" when it is)."""
+    window = sentence[max(0, m.start() - 12):m.end()]
+    if _SKIP.search(window) or sentence[m.end():].startswith("%"):
+        return "a cumulative, another year's, or a share"
+    if "累计" in window and _CUMULATIVE_SPAN.search(sentence):
+        return "cumulative over more than the year"
+    if ph.not_after_qizhong and _total_stated_before_qizhong(sentence, m.start(), ph.metric):
+        return "a part after 其中, its total stated before"
+    if sentence[max(0, m.start(1) - 1):m.start(1)] in ("数", "几", "上", "近") and not m.group(1)[0].isdigit():
+        return "a vague amount"  # 数百人次, 几十件 (依申请公开数12件 is a figure)
+    return ""
 
 
 def read_narrative(body: str, year: int | None) -> list[dict]:
@@ -379,6 +396,9 @@ def read_narrative(body: str, year: int | None) -> list[dict]:
     best: dict[str, Candidate] = {}
     others: dict[str, list[Candidate]] = {}
     for c in _candidates(body, year):
+        if c.refused:
+            others.setdefault(c.metric, []).append(c)
+            continue
         held = best.get(c.metric)
         if held is None or (c.rank, c.position) < (held.rank, held.position):
             if held is not None:
@@ -389,9 +409,14 @@ def read_narrative(body: str, year: int | None) -> list[dict]:
     out = []
     for metric, c in best.items():
         m = _metric(metric, "", c.sentence.strip(), c.value, "narrative")
-        rejected = [o for o in others.get(metric, []) if o.value != c.value]
+        rejected: dict[tuple, Candidate] = {}  # one line per figure and sentence, however many phrases found it
+        for o in others.get(metric, []):
+            if o.value != c.value:
+                rejected.setdefault((o.value, o.position), o)
+        rejected = list(rejected.values())
         if rejected:
-            m["rejected"] = "; ".join(f"{o.value:g} ({o.sentence.strip()[:40]})" for o in rejected[:3])
+            m["rejected"] = "; ".join(f"not {o.value:g} ({o.why_not()}: {o.sentence.strip()[:40]})"
+                                      for o in rejected[:4])
         out.append(m)
     return out
 

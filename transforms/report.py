@@ -172,7 +172,7 @@ def parse_report(data: bytes, source_url: str = "", fetched_at: datetime | None 
         if m.pop("warning", None):
             warnings.append(f"legacy {m['metric']}: the table and the narrative disagree; the table is kept")
         if rejected := m.pop("rejected", None):
-            warnings.append(f"legacy {m['metric']}: {m['value']:g} kept; the report also states {rejected}")
+            warnings.append(f"legacy {m['metric']}: {m['value']:g} kept; {rejected}")
         m.pop("source", None)
     if not (active or apps or reviews or legacy) and not _reads_like_report(title, body, sections):
         raise NotAReportError("no annual report found (no statistics tables and no report sections)")
