@@ -156,10 +156,11 @@ def parse_text(text: str) -> Page:
         if spaced.take(s):
             continue
         flush_spaced()
-        m = re.match(r"^(标题|发布时间|发布日期|发布机构|来源|文号|栏目|原文链接|URL)\s*[:：]\s*(.*)$", s)
+        m = _FIELD_LINE.match(s)
         if m and len(page.blocks) < 3:
-            page.meta.setdefault("field:" + m.group(1), m.group(2).strip())
-            if m.group(1) == "标题":
+            key = _TRADITIONAL_KEYS.get(m.group(1), m.group(1))
+            page.meta.setdefault("field:" + key, m.group(2).strip())
+            if key == "标题":
                 page.title = m.group(2).strip()
             continue
         if set(s) <= set("=-—_ ") or s.startswith("页面链接"):
@@ -169,11 +170,29 @@ def parse_text(text: str) -> Page:
     flush_pipe()
     flush_spaced()
     if not page.title:
-        for b in page.blocks[:5]:
-            if b.grid is None and re.search(r"报告$", b.text) and len(b.text) < 80:
-                page.title = b.text
-                break
+        page.title = _title_of([b.text for b in page.blocks[:6] if b.grid is None])
     return page
+
+
+_FIELD_LINE = re.compile(r"^(标题|发布时间|發布時間|发布日期|发布机构|發布機構|信息来源|信息來源|来源|來源|文号|栏目"
+                         r"|原文链接|URL)\s*[:：]\s*(.*)$")
+_TRADITIONAL_KEYS = {"發布時間": "发布时间", "發布機構": "发布机构", "信息來源": "信息来源", "來源": "来源"}
+_WRAPPED_TITLE_HEAD = re.compile(r"^(?:(?:19|20)\d\d年|年度|年报|报告|信息公开|政府信息|工作)")
+
+
+def _title_of(lines: list[str]) -> str:
+    """A dump's title: the first short line ending 报告, joined to the line before it when the title was
+    wrapped (西咸新区底张街道办事处2023年度政府 / 信息公开工作年度报告; 某镇 / 2008年…报告). Markdown's # and the spaces
+    a converter put around figures (沐阳县人民政府 2025 年 政府…) are dropped."""
+    texts = [re.sub(r"\s+", "", re.sub(r"^#+", "", t)) for t in lines]
+    for i, t in enumerate(texts):
+        if not (t.endswith("报告") and len(t) < 80):
+            continue
+        before = texts[i - 1] if i else ""
+        if before and _WRAPPED_TITLE_HEAD.match(t) and len(before) < 40 and not re.search(r"[。：:，,；;]|报告$", before):
+            return before + t
+        return t
+    return ""
 
 
 # Page footers a dump keeps between rows: — 4 —, - 12 -, 第3页, Page8-… (a lone number is a cell, not a footer;

@@ -80,7 +80,7 @@ def _to_date(text: str) -> date | None:
 
 
 _ORG_SUFFIX = (r"(?:人民政府(?:办公厅|办公室)?|政府办公室|管理委员会|管委会|委员会|办公室|办公厅|"
-               r"厅|局|委|署|院|中心|街道办事处|办事处|公署)")
+               r"厅|局|委|署|院|中心|街道办事处|办事处|街道|公署)")
 _PUBLISHER_IN_TITLE = re.compile(r"^(.{2,40}?" + _ORG_SUFFIX + r")(?:关于)?(?:20\d\d|二〇|[（(])")
 _PUBLISHER_BEFORE_YEAR = re.compile(r"^(.{2,40}?)(?:20\d\d|二〇..)年")
 _PUBLISHER_AFTER_YEAR = re.compile(r"^(?:20\d\d)年度?(.{2,40}?)(?:政府)?(?:信息公开|政务公开)(?:工作)?(?:年度?报告|年报)")
@@ -94,7 +94,8 @@ _PUBLISHES = re.compile(r"(?:现|特此|予以)?公布(.{2,40}?" + _ORG_SUFFIX +
 _COMPILED_BY = re.compile(r"由(.{2,40}?" + _ORG_SUFFIX + r")(?:负责)?(?:编制|编写|起草|制作)")
 # "…要求，张掖市人民政府办公室编制了本报告" (no 由): the name runs back to the previous punctuation.
 _COMPILED = re.compile(
-    r"(?:^|[,，。；;:：])([^,，。；;:：]{2,40}?" + _ORG_SUFFIX + r")(?:负责)?(?:编制|编写|起草)(?:了|完成了?)?本"
+    r"(?:^|[,，。；;:：])([^,，。；;:：]{2,40}?" + _ORG_SUFFIX + r")(?:负责|特|现)?(?:编制|编写|起草)(?:了|完成了?)?"
+    r"(?:本|(?:19|20)\d\d年)"
 )
 
 

@@ -328,6 +328,11 @@ def _place(pub: str | None, adcode: str | None, default_adcode: str | None, cand
         _signal_warnings(body, region, warnings)
         return adcode, region
     region = region_in_name(pub, body[:3000]) if pub else None
+    if region is None and pub and _TOWNSHIP.search(pub):
+        region = _county_of_township(pub, body)
+        if region is not None:
+            warnings.append(f"a township placed under the one county-level place the page names with it "
+                            f"({region.name})")
     if region is None:
         for name, where in candidates:
             region = region_in_name(name, body[:3000]) if not metadata.spam_hits(name) else None
@@ -370,6 +375,21 @@ def _region_of_site(body: str) -> Region | None:
 
 
 _BRANDED_SITE = re.compile(r"中国([\u4e00-\u9fff]{2,4}?)(县|区|市)(?:人民)?政府(?:门户)?网站")  # (quotes normed away)
+
+
+_TOWNSHIP = re.compile(r"(?:镇|乡|街道|街道办事处|苏木)(?:人民政府|政府|办事处)?$")
+
+
+def _county_of_township(publisher: str, body: str) -> Region | None:
+    """A township's county: the county-level place written right before the township's name somewhere in the
+    page (武江区龙归镇人民政府), else the one county-level place the page names at all."""
+    town = re.sub(r"(?:人民政府|政府|办事处)$", "", publisher)
+    text = norm(body[:8000])
+    counties = [r for r in regions_mentioned(text) if r.level == "county"]
+    before = [r for r in counties if r.name + town in text or short_name(r.name) + town in text]
+    if len(before) == 1:
+        return before[0]
+    return counties[0] if len({r.adcode for r in counties}) == 1 else None
 
 
 def _region_of_parent(body: str) -> Region | None:

@@ -1,0 +1,64 @@
+"""Report fields from the forms real text dumps take: a title wrapped over two lines, markdown and spaced
+titles, Traditional field lines, a township under the county the page names, a publisher that compiles its
+report in the first sentence. Each form is written for several places drawn from the region table."""
+
+import random
+
+import pytest
+
+from nianbao.transforms.regions import regions
+from nianbao.transforms.report import parse_report
+
+BODY = ("一、概述\n2016年，我单位认真贯彻落实《中华人民共和国政府信息公开条例》。\n二、主动公开政府信息情况\n"
+        "2016年共主动公开政府信息25条。\n三、依申请公开情况\n2016年未收到政府信息公开申请。\n")
+
+
+def counties(n: int, seed: int):
+    rnd = random.Random(seed)
+    names = [r for r in regions().values() if r.level == "county" and r.status == "current"
+             and r.name.endswith(("县", "区")) and len(r.name) == 3 and not r.adcode.startswith(("71", "81", "82"))]
+    return rnd.sample(names, n)
+
+
+def parse(text: str) -> dict:
+    return parse_report(text.encode(), "file:///r.txt", content_type="text/plain; charset=utf-8").report
+
+
+@pytest.mark.parametrize("county", counties(4, 1), ids=lambda r: r.adcode)
+@pytest.mark.parametrize("split", ["年度报告", "信息公开工作年度报告", "2016年政府信息公开工作年度报告"])
+def test_a_title_wrapped_over_two_lines_is_one_title(county, split):
+    full = f"{county.name}教育局2016年政府信息公开工作年度报告"
+    head = full[:-len(split)]
+    report = parse(f"{head}\n{split}\n{BODY}")
+    assert report["publisher"] == f"{county.name}教育局" and report["adcode"] == county.adcode
+
+
+@pytest.mark.parametrize("county", counties(4, 2), ids=lambda r: r.adcode)
+def test_markdown_and_spaced_titles(county):
+    report = parse(f"# {county.name}人民政府 2016 年 政府信息公开工作年度报告\n\n{BODY}")
+    assert report["publisher"] == f"{county.name}人民政府" and report["adcode"] == county.adcode
+
+
+@pytest.mark.parametrize("county", counties(4, 3), ids=lambda r: r.adcode)
+@pytest.mark.parametrize("town", ["龙归镇", "上湾乡", "东湖街道"])
+def test_a_township_is_placed_under_the_county_written_before_it(county, town):
+    text = (f"2016年{town}政府信息公开年度报告\n{county.name}{town}人民政府2016年政府信息公开年度报告。本年报按照条例编制。\n"
+            + BODY)
+    report = parse(text)
+    assert report["adcode"] == county.adcode, report
+
+
+@pytest.mark.parametrize("county", counties(3, 4), ids=lambda r: r.adcode)
+def test_a_traditional_source_line_names_the_publisher(county):
+    from opencc import OpenCC
+
+    text = OpenCC("s2t").convert(f"信息来源:{county.name}人民政府\n根据条例，现公布2016年度政府信息公开工作情况。\n" + BODY)
+    assert parse(text)["publisher"] == f"{county.name}人民政府"
+
+
+@pytest.mark.parametrize("county", counties(3, 5), ids=lambda r: r.adcode)
+def test_a_publisher_that_compiles_the_report_in_the_first_sentence(county):
+    text = (f"一、总体情况\n根据《中华人民共和国政府信息公开条例》的要求，{county.name}东湖街道特编制2016年政府信息公开"
+            "年度报告。\n" + BODY.replace("一、概述\n", ""))
+    report = parse(text)
+    assert report["publisher"] == f"{county.name}东湖街道" and report["adcode"] == county.adcode
