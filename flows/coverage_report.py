@@ -23,6 +23,11 @@ SERIES = {"applications_received": "申请 received", "granted": "予以公开 g
           "administrative_reviews": "行政复议 reviews", "lawsuits": "行政诉讼 lawsuits"}
 
 
+def _text(value) -> str:
+    """A cell's text: a missing value (None, NaN, NaT) is blank, never 'nan'."""
+    return "" if value is None or pd.isna(value) else str(value)
+
+
 def source_link(url) -> str:
     """A report's source as a link when it is an http(s) URL (a crawled page could name javascript: or
     data:), else as escaped text."""
@@ -140,7 +145,10 @@ def series_chart(series: pd.DataFrame) -> str:
             ax.plot(totals.index, totals[metric], marker="o", label=label)
     ax.set_yscale("symlog")
     ax.legend()
-    ax.set_title("National series (all stored publishers)")
+    # a sum says what it adds up: how many reports stand behind each year's point
+    behind = rows.groupby("year")["report_id"].nunique()
+    ax.set_xticks(list(behind.index), [f"{y}\n{n} reports" for y, n in behind.items()], fontsize=7)
+    ax.set_title("National series: sums over every stored report (more reports stored raise a year's sum)")
     ax.set_xlabel("report year")
     return _svg(fig)
 
@@ -160,9 +168,9 @@ def write_report(root: str | Path) -> str:
         store.write(f"{REPORT_DIR}/chart-{name}.svg", svg.encode("utf-8"))
     newest = reports.sort_values("fetched_at", ascending=False).head(20) if not reports.empty else reports
     rows = "".join(
-        f"<tr><td>{r.year}</td><td>{html.escape(str(r.province_name or ''))}</td>"
-        f"<td>{html.escape(str(r.publisher or ''))}</td><td>{html.escape(str(r.era))}</td>"
-        f"<td>{r.checks_failed}</td><td>{source_link(r.source_url)}</td></tr>"
+        f"<tr><td>{_text(r.fetched_at)[:10]}</td><td>{r.year}</td><td>{html.escape(_text(r.province_name))}</td>"
+        f"<td>{html.escape(_text(r.publisher))}</td><td>{html.escape(_text(r.admin_level))}</td>"
+        f"<td>{html.escape(_text(r.era))}</td><td>{r.checks_failed}</td><td>{source_link(r.source_url)}</td></tr>"
         for r in newest.itertuples())
     figures = "".join(f'<section id="{n}"><h2>{html.escape(t)}</h2><figure class="chart">{svg}</figure></section>'
                       for n, (t, svg) in charts.items())
@@ -176,8 +184,8 @@ td,th{{border:1px solid #ccc;padding:2px 8px}}</style></head><body>
 {int(reports['checks_failed'].gt(0).sum()) if not reports.empty else 0} reports with failed checks;
 built {datetime.now(UTC).isoformat(timespec="seconds")}.</p>
 {figures}
-<section id="newest"><h2>Newest reports</h2><table><tr><th>year</th><th>province</th><th>publisher</th>
-<th>era</th><th>checks failed</th><th></th></tr>{rows}</table></section>
+<section id="newest"><h2>Newest reports (by when they were fetched)</h2><table><tr><th>fetched</th><th>year</th>
+<th>province</th><th>publisher</th><th>level</th><th>era</th><th>checks failed</th><th></th></tr>{rows}</table></section>
 </body></html>"""
     store.write(f"{REPORT_DIR}/index.html", page.encode("utf-8"))
     return store.path(f"{REPORT_DIR}/index.html")

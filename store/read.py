@@ -40,7 +40,8 @@ VIEWS = {
                                c.expected, c.actual AS got
                         FROM checks c JOIN reports r USING (report_id) WHERE NOT c.passed""",
     # per report: the section 三 totals and each outcome's share of what was handled (derived totals included)
-    "application_outcomes": """SELECT a.report_id, a.year, a.region, r.publisher, r.publisher_id,
+    # (one row per report, with its admin_level: sum them within one level to compare like with like)
+    "application_outcomes": """SELECT a.report_id, a.year, a.region, r.publisher, r.publisher_id, r.admin_level,
             max(a.value) FILTER (WHERE a.outcome = 'received') AS received,
             max(a.value) FILTER (WHERE a.outcome = 'total_handled') AS total_handled,
             max(a.value) FILTER (WHERE a.outcome = 'granted') AS granted,

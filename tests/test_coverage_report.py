@@ -40,6 +40,9 @@ def test_the_page_names_provinces_and_holds_every_chart(store):
     assert "上海市" in page and "甘肃省" in page and "福建省" in page  # provinces named in Chinese
     assert page.count("<svg") == len(CHARTS)
     assert "no reports yet" not in page and "no portal runs yet" not in page
+    assert ">nan<" not in page and "<th>fetched</th>" in page  # the order it shows is by fetch time, shown
+    series = (store / "_report" / "chart-series.svg").read_text(encoding="utf-8")
+    assert "reports" in series  # each year's sum says how many reports stand behind it
 
 
 def _screenshot(url: str, png: Path, size: str = "1200,900") -> str:
