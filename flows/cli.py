@@ -120,7 +120,9 @@ def cmd_parse(args) -> int:
 
 def cmd_datasets(args) -> int:
     from nianbao.store.parquet_store import datasets_summary
+    from nianbao.store.read import require_store
 
+    require_store(args.root)
     rows = datasets_summary(args.root)
     if not rows:
         print(f"no datasets in {args.root}")
@@ -135,8 +137,9 @@ def cmd_datasets(args) -> int:
 def cmd_sql(args) -> int:
     import duckdb
 
-    from nianbao.store.read import duckdb_connection
+    from nianbao.store.read import duckdb_connection, require_store
 
+    require_store(args.root)
     try:
         con = duckdb_connection(args.root, confined=True)
         kinds = {s.type for s in con.extract_statements(args.query)}
@@ -154,7 +157,9 @@ def cmd_sql(args) -> int:
 
 def cmd_store_verify(args) -> int:
     from nianbao.store.parquet_store import repair, verify
+    from nianbao.store.read import require_store
 
+    require_store(args.root)
     if args.repair:
         changes = repair(args.root)
         for c in changes:
@@ -178,7 +183,9 @@ def cmd_store_verify(args) -> int:
 def cmd_store_compact(args) -> int:
     from nianbao.store import report_log
     from nianbao.store.parquet_store import compact
+    from nianbao.store.read import require_store
 
+    require_store(args.root)
     waiting = report_log.logged(args.root)
     if waiting:  # a killed run's logged reports first: the compacted store holds every report
         report_log.fold(args.root)
@@ -296,7 +303,9 @@ def cmd_serve(args) -> int:
 
 def cmd_report(args) -> int:
     from nianbao.flows.coverage_report import write_report
+    from nianbao.store.read import require_store
 
+    require_store(args.root)
     print(f"wrote {write_report(args.root)}")
     return 0
 

@@ -15,6 +15,25 @@ import pyarrow.dataset as ds
 from nianbao.store.fs import is_uri, storage
 from nianbao.store.schemas import DATASETS, SCHEMAS
 
+
+class NotAStore(FileNotFoundError):
+    """The path holds no nianbao store (a mistyped root): readers say so instead of answering with nothing."""
+
+
+def require_store(root: str | Path) -> None:
+    """Raise NotAStore, in one line, unless ``root`` holds a store: a dataset folder, or the store log.
+    Only writers (crawl, parse --out) create a store; everything else reads one that exists."""
+    if is_uri(root):
+        return  # an object store has no folders to look at cheaply; its readers say what they find
+    path = Path(root)
+    if path.is_dir() and any((path / name).is_dir() for name in (*DATASETS, "_log")):
+        return
+    why = "does not exist" if not path.exists() else "is not a directory" if not path.is_dir() else \
+        "holds no nianbao datasets"
+    raise NotAStore(f"{root}: {why}, so it is no nianbao store (check the path; `nianbao crawl` or "
+                    "`nianbao parse … --out` create one)")
+
+
 PARTITIONING = ds.partitioning(pa.schema([("year", pa.int16()), ("region", pa.string())]), flavor="hive")
 
 
@@ -95,9 +114,11 @@ def load(root: str | Path, dataset: str, years=None, provinces=None, labels: boo
     ``years``: a year or a list; ``provinces``: province codes ("440000") or names ("广东省", "广东"), one or a
     list. The filters are pushed down to the partitions, so other provinces' and years' files are not read.
     ``labels=True`` adds the Chinese and English label of every code column (``outcome_zh``, ``outcome_en`` …)
-    and the province's name (``province_name``).
+    and the province's name (``province_name``). A path that holds no store raises NotAStore.
     """
     import pyarrow.compute as pc
+
+    require_store(root)
 
     from nianbao.store.reference import codes_table, regions_table
 

@@ -1,5 +1,6 @@
-"""The README's and the notebook's first answers are sums, equal to SQL's, on a store with several reports per
-province and year, and they say how many reports, of which levels, each sum adds up."""
+"""A user's first hour: the README's and the notebook's first answers are sums, equal to SQL's, on a store with
+several reports per province and year, saying how many reports of which levels each sum adds up; and a path
+that holds no store is said to be one, in one line, by every reader."""
 
 import json
 import re
@@ -87,3 +88,25 @@ def test_application_outcomes_is_one_row_per_report_with_its_level(store):
     rows = duckdb_connection(store).sql("SELECT admin_level, count(*), count(DISTINCT report_id) FROM "
                                         "application_outcomes WHERE year = 2021 GROUP BY ALL ORDER BY 1").fetchall()
     assert rows == [("county", 3, 3), ("prefecture", 1, 1), ("province", 2, 2)]
+
+
+@pytest.mark.parametrize("command", [["datasets"], ["store", "verify"], ["store", "compact"], ["report"],
+                                     ["sql", "SELECT 1"]])
+@pytest.mark.parametrize("where", ["missing", "not_a_store"])
+def test_a_path_that_holds_no_store_is_one_line_and_exit_2(tmp_path, capsys, command, where):
+    from nianbao.flows.cli import main
+
+    root = tmp_path / "typo" if where == "missing" else ROOT / "tests"
+    before = sorted(p.name for p in tmp_path.iterdir())
+    assert main([*command, "--root", str(root)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "no nianbao store" in err and str(root) in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing created
+
+
+def test_load_from_a_path_that_holds_no_store_says_so(tmp_path):
+    import nianbao
+    from nianbao.store.read import NotAStore
+
+    with pytest.raises(NotAStore, match="no nianbao store"):
+        nianbao.load(tmp_path / "typo", "applications")
