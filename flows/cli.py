@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import stat
 import sys
 from datetime import UTC, date, datetime
@@ -229,10 +230,17 @@ def _registry_portals(args):
 
 def _print_summary(summary, out: str, archive: str) -> None:
     print("\n".join(summary.lines()))
+    import shlex
+
     print(f"\nstore: {out}  (raw responses: {archive})")
+    # lines that work as printed, from any shell: this Python and this nianbao, by their full paths
+    root = out if "://" in out else str(Path(out).resolve())
+    script = Path(sys.executable).parent / "nianbao"
+    command = shlex.quote(str(script)) if script.exists() else f"{shlex.quote(sys.executable)} -m nianbao"
+    code = f'import nianbao; print(nianbao.load({root!r}, "applications", labels=True).head())'
     print("load it:")
-    print(f'  import nianbao; apps = nianbao.load("{out}", "applications", labels=True)')
-    print(f'  nianbao sql "SELECT year, count(*) FROM reports GROUP BY year" --root {out}')
+    print(f"  {shlex.quote(sys.executable)} -c {shlex.quote(code)}")
+    print(f'  {command} sql "SELECT year, count(*) FROM reports GROUP BY year" --root {shlex.quote(root)}')
 
 
 def cmd_crawl(args) -> int:
@@ -311,9 +319,12 @@ def cmd_report(args) -> int:
 
 
 def cmd_docs(args) -> int:
-    from nianbao.store.dictionary import write
+    from nianbao.store.dictionary import OUTPUT, write
 
-    print(f"wrote {write()}")
+    # from a checkout: its docs/; from an installed wheel (OUTPUT under site-packages): the path asked for
+    target = args.out or (OUTPUT if OUTPUT.parent.is_dir() and "site-packages" not in OUTPUT.parts
+                          else "DATA_DICTIONARY.md")
+    print(f"wrote {write(target)}")
     return 0
 
 
@@ -353,7 +364,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--version", action="version", version=f"nianbao {__version__}")
     sub = ap.add_subparsers(dest="command", required=True, parser_class=_Parser)
     p = sub.add_parser("parse", help="parse report pages (files or URLs)")
-    p.add_argument("inputs", nargs="+", metavar="PATH_OR_URL")
+    p.add_argument("inputs", nargs="+", metavar="PATH_OR_URL",
+                   help="report pages: files (HTML, text, PDF, Word, pictures), directories of them, or http(s) URLs")
     p.add_argument("--publisher", help="the report's publisher (发布机构), overriding the page")
     p.add_argument("--adcode", type=_adcode_arg, help="the publisher's 6-digit region code, overriding the page")
     p.add_argument("--year", type=_year_arg, help="the year the statistics cover, overriding the page")
@@ -385,7 +397,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=cmd_crawl)
 
     p = sub.add_parser("reprocess", help="re-parse every archived report with the current parser (no network)")
-    p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument("--out", required=True, metavar="DIR", help="the store to rebuild")
     p.add_argument("--archive", metavar="DIR", help="raw responses (default DIR/_archive)")
     p.add_argument("--registry", metavar="FILE", help="portal defaults (publisher, adcode) for pages naming none")
     p.add_argument("--parser-version", help="skip when every stored report already has this parser version")
@@ -404,28 +416,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_datasets)
 
     p = sub.add_parser("sql", help="query a store with DuckDB (one view per dataset)")
-    p.add_argument("query")
+    p.add_argument("query", help="one SQL query (SELECT, WITH, DESCRIBE, SUMMARIZE, EXPLAIN) over the views")
     p.add_argument("--root", default="out", help="the store (default: ./out)")
     p.add_argument("--csv", action="store_true", help="print CSV")
-    p.add_argument("--max-rows", type=int, default=60)
+    p.add_argument("--max-rows", type=int, default=60, help="rows printed as a table (default 60; --csv prints all)")
     p.set_defaults(func=cmd_sql)
 
     p = sub.add_parser("report", help="write DIR/_report/index.html: what the store covers, in charts")
     p.add_argument("--root", default="out", help="the store (default: ./out)")
     p.set_defaults(func=cmd_report)
 
-    p = sub.add_parser("docs", help="regenerate docs/DATA_DICTIONARY.md from the schemas and vocabulary")
+    p = sub.add_parser("docs", help="write the data dictionary (DATA_DICTIONARY.md) from the schemas and vocabulary")
+    p.add_argument("--out", help="the file to write (default: docs/DATA_DICTIONARY.md in a checkout, "
+                                 "./DATA_DICTIONARY.md from an installed package)")
     p.set_defaults(func=cmd_docs)
 
     p = sub.add_parser("store", help="store maintenance")
     store_sub = p.add_subparsers(dest="store_command", required=True)
     v = store_sub.add_parser("verify", help="check every file against the manifests")
-    v.add_argument("--root", default="out")
+    v.add_argument("--root", default="out", help="the store (default: ./out)")
     v.add_argument("--repair", action="store_true", help="first rebuild the manifests from the files (after a crash)")
     v.set_defaults(func=cmd_store_verify)
     c = store_sub.add_parser("compact", help="merge each partition's part files into one part-0.parquet "
                                             "(deterministic: same rows, same bytes)")
-    c.add_argument("--root", default="out")
+    c.add_argument("--root", default="out", help="the store (default: ./out)")
     c.set_defaults(func=cmd_store_compact)
     return ap
 
@@ -443,6 +457,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"nianbao {args.command}: stopped by {name}; everything stored so far is kept, and the next run "
               "resumes from it", file=sys.stderr)
         return 143 if name == "SIGTERM" else 130
+    except BrokenPipeError:  # `nianbao parse … | head`: the reader has all it wanted; nothing to report
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
+        return 141  # 128 + SIGPIPE, as `yes | head` ends
     except Exception as exc:
         line = _user_error(exc, args)
         if line is None:

@@ -170,11 +170,29 @@ def registry_rows(base_url: str, delay: float = 0.05) -> list[dict]:
     return rows
 
 
-if __name__ == "__main__":
-    with SamplePortal(port=8765) as sp:
-        print(f"sample portal on {sp.url} (Ctrl-C to stop)")
+def main(argv: list[str] | None = None) -> None:
+    """Serve the sample portals by hand and write a registry pointing at them, to crawl them yourself."""
+    import argparse
+    import csv
+
+    ap = argparse.ArgumentParser(prog="python -m nianbao.sample_portal.server", description=main.__doc__)
+    ap.add_argument("--port", type=int, default=8765, help="the port to serve on (default 8765)")
+    ap.add_argument("--registry", default="sample_portals.csv", help="where to write the registry CSV")
+    args = ap.parse_args(argv)
+    with SamplePortal(port=args.port) as sp:
+        rows = registry_rows(sp.url)
+        with open(args.registry, "w", encoding="utf-8", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+        print(f"sample portals on {sp.url}; registry written to {args.registry}. In another shell:\n"
+              f"  nianbao crawl --registry {args.registry} --out out\n(Ctrl-C stops the portals)")
         try:
             while True:
                 time.sleep(3600)
         except KeyboardInterrupt:
             pass
+
+
+if __name__ == "__main__":
+    main()

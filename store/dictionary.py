@@ -55,6 +55,8 @@ def render() -> str:
     return "\n".join(lines) + "\n"
 
 
-def write() -> Path:
-    OUTPUT.write_text(render(), encoding="utf-8")
-    return OUTPUT
+def write(path: str | Path | None = None) -> Path:
+    """Write the dictionary to ``path`` (default: the checkout's docs/DATA_DICTIONARY.md)."""
+    path = Path(path) if path else OUTPUT
+    path.write_text(render(), encoding="utf-8")
+    return path

@@ -110,3 +110,98 @@ def test_load_from_a_path_that_holds_no_store_says_so(tmp_path):
 
     with pytest.raises(NotAStore, match="no nianbao store"):
         nianbao.load(tmp_path / "typo", "applications")
+
+
+def test_parse_into_a_pipe_that_closes_early_says_nothing():
+    import subprocess
+    import sys
+
+    page = ROOT / "tests" / "fixtures" / "real" / "sh_bgt_2019.html"
+    r = subprocess.run(["bash", "-c", f'"{sys.executable}" -m nianbao parse "{page}" --json | head -c 10 >/dev/null; '
+                        'echo "${PIPESTATUS[0]}"'], capture_output=True, text=True, timeout=120)
+    assert r.stdout.strip() in ("0", "141") and r.stderr == ""
+
+
+def test_every_flag_says_what_it_does():
+    import argparse
+
+    from nianbao.flows.cli import build_parser
+
+    def parsers(p):
+        yield p
+        for action in p._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub in action.choices.values():
+                    yield from parsers(sub)
+
+    silent = [(p.prog, a.dest) for p in parsers(build_parser()) for a in p._actions
+              if not a.help and not isinstance(a, argparse._SubParsersAction)]
+    assert silent == []
+
+
+def test_docs_writes_where_it_is_asked(tmp_path):
+    from nianbao.flows.cli import main
+    from nianbao.store import dictionary
+
+    assert main(["docs", "--out", str(tmp_path / "dictionary.md")]) == 0
+    assert (tmp_path / "dictionary.md").read_text(encoding="utf-8") == dictionary.render()
+
+
+def test_a_wheel_built_in_the_checkout_is_ignored_by_git():
+    import subprocess
+
+    r = subprocess.run(["git", "check-ignore", "-q", "nianbao-0.1.0-py3-none-any.whl"], cwd=ROOT)
+    assert r.returncode == 0
+
+
+def test_the_load_it_lines_work_as_printed_from_any_shell(store, tmp_path, capsys):
+    import os
+    import subprocess
+
+    from nianbao.flows.cli import _print_summary
+
+    class Summary:
+        def lines(self):
+            return ["portals ok 1"]
+
+    _print_summary(Summary(), str(store), str(store / "_archive"))
+    out = capsys.readouterr().out.splitlines()
+    commands = out[out.index("load it:") + 1:]
+    assert len(commands) == 2
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}  # no venv on the PATH, another directory
+    for line in commands:
+        r = subprocess.run(["bash", "-c", line], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0 and r.stdout.strip(), (line, r.stderr[-1000:])
+    assert os.listdir(tmp_path) == []
+
+
+def test_xiongan_is_its_own_place_not_baoding():
+    from nianbao.transforms.regions import region_in_name
+
+    assert region_in_name("雄安新区管理委员会").adcode == "133100"
+    assert region_in_name("雄安新区公共服务局").adcode == "133100"
+
+
+def test_the_sample_portals_run_by_hand_with_a_registry_to_crawl(tmp_path):
+    import csv
+    import socket
+    import subprocess
+    import sys
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    registry = tmp_path / "portals.csv"
+    proc = subprocess.Popen([sys.executable, "-m", "nianbao.sample_portal.server", "--port", str(port),
+                             "--registry", str(registry)], stdout=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        assert "registry written" in line, line
+        rows = list(csv.DictReader(registry.open(encoding="utf-8")))
+        assert len(rows) == 4 and all(f":{port}/" in r["entry_url"] for r in rows)
+        with urllib.request.urlopen(rows[0]["entry_url"], timeout=10) as resp:
+            assert resp.status == 200
+    finally:
+        proc.terminate()
+        proc.wait(10)

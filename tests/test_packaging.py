@@ -60,3 +60,13 @@ def test_installed_wheel_parses_a_real_page_outside_the_repo(wheel, tmp_path):
                             "print(nianbao.transforms.__file__); print(u.find_spec('transforms'))"],
                            cwd=work, capture_output=True, text=True)
     assert where.stdout.splitlines() == [f"{site}/nianbao/transforms/__init__.py", "None"]
+    # what the core commands need is a core dependency: the coverage page draws with matplotlib
+    meta = zipfile.ZipFile(wheel).read(next(n for n in zipfile.ZipFile(wheel).namelist()
+                                            if n.endswith(".dist-info/METADATA"))).decode()
+    assert any(line.startswith("Requires-Dist: matplotlib") and "extra ==" not in line for line in meta.splitlines())
+    for args in (["parse", str(page), "--out", "store"], ["report", "--root", "store"], ["docs"]):
+        run = subprocess.run([str(py), "-m", "nianbao", *args], cwd=work, capture_output=True, text=True, timeout=300)
+        assert run.returncode == 0, (args, run.stderr[-2000:])
+    assert (work / "store" / "_report" / "index.html").stat().st_size > 1000
+    assert (work / "DATA_DICTIONARY.md").exists()  # written where the user is, never inside site-packages
+    assert not list((env_dir / "lib").rglob("DATA_DICTIONARY.md"))
