@@ -77,11 +77,13 @@ def _merge(parts: list[RunSummary], started: float) -> RunSummary:
 
 
 class RunProgress:
-    """Portals done of all, with requests, reports and failures so far and an ETA: a rich progress bar on a
-    terminal, one plain line per finished portal otherwise (logs, CI)."""
+    """Portals done of all, with requests, reports, URLs not read and portals failed so far and an ETA: a rich
+    progress bar on a terminal, one plain line per finished portal otherwise (logs, CI). URLs not read are not
+    failures: most are decoys, robots.txt refusals and off-site links, by design (the summary lists them by
+    kind); a portal fails when its run raised."""
 
     def __init__(self, total: int, enabled: bool):
-        self.total, self.done, self.requests, self.reports, self.failures = total, 0, 0, 0, 0
+        self.total, self.done, self.requests, self.reports, self.not_read, self.failed = total, 0, 0, 0, 0, 0
         self.started = time.monotonic()
         self.bar = None
         if enabled and sys.stderr.isatty():
@@ -96,14 +98,16 @@ class RunProgress:
 
     def portal_done(self, outcome: PortalOutcome) -> None:
         self.done += 1
-        failed = sum(outcome.failures.values()) + bool(outcome.error)
+        not_read = sum(outcome.failures.values())
         self.requests += outcome.requests
         self.reports += len(outcome.parsed)
-        self.failures += failed
+        self.not_read += not_read
+        self.failed += bool(outcome.error)
         if not self.enabled:
             return
-        text = (f"{self.requests} requests, {self.reports} reports parsed, {self.failures} failures; "
-                f"last {outcome.portal_id}: {outcome.requests} requests, {len(outcome.parsed)} reports, {failed} failures")
+        text = (f"{self.requests} requests, {self.reports} reports parsed, {self.not_read} URLs not read, "
+                f"{self.failed} portals failed; last {outcome.portal_id}: {outcome.requests} requests, "
+                f"{len(outcome.parsed)} reports, {not_read} URLs not read{' (FAILED)' if outcome.error else ''}")
         if self.bar is not None:
             self.bar.update(self.task, advance=1, description=text)
         else:
