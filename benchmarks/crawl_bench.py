@@ -14,7 +14,7 @@ import argparse
 import tempfile
 import time
 
-from nianbao.flows.cli import quiet_prefect  # noqa: E402
+from nianbao.flows.prefect_env import quiet_prefect  # noqa: E402
 
 quiet_prefect()  # before Prefect is imported
 

@@ -14,7 +14,7 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from nianbao.flows.cli import quiet_prefect  # noqa: E402
+from nianbao.flows.prefect_env import quiet_prefect  # noqa: E402
 
 quiet_prefect()  # before Prefect is imported
 

@@ -19,7 +19,8 @@ DEMO_PORT = 8731
 
 
 def main(out: str = "out") -> int:
-    from nianbao.flows.cli import _print_summary, quiet_prefect
+    from nianbao.flows.prefect_env import quiet_prefect
+    from nianbao.flows.summary import print_summary
 
     quiet_prefect()
     from nianbao.extractors.crawler import load_registry
@@ -42,7 +43,7 @@ def main(out: str = "out") -> int:
         downloads = sum(1 for r in portal.log if r.status == 200)
         print(f"\nrequests to the sample portal: {len(portal.log)} ({downloads} full downloads, "
               f"{sum(1 for r in portal.log if r.status == 304)} not modified)")
-    _print_summary(summary, out, f"{out}/_archive")
+    print_summary(summary, out, f"{out}/_archive")
     print(f"\ncoverage report (open it in a browser): {Path(out).resolve() / '_report' / 'index.html'}")
     return 0 if summary.portals_failed == 0 else 1
 

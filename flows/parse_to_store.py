@@ -40,7 +40,7 @@ def _options(args) -> dict:
 
 
 def parse_paths_to_store(inputs: list[str], out: str, args) -> int:
-    from nianbao.flows.cli import InputError, read_input
+    from nianbao.extractors.inputs import InputError, read_input
     from nianbao.transforms.report import parse_report
 
     try:

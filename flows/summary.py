@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import shlex
+import sys
+from pathlib import Path
+
 import pandas as pd
 
 
@@ -30,3 +34,16 @@ def render_report(parsed) -> str:
     if parsed.warnings:
         lines += ["", "warnings:"] + [f"  - {w}" for w in parsed.warnings]
     return "\n".join(lines)
+
+
+def print_summary(summary, out: str, archive: str) -> None:
+    print("\n".join(summary.lines()))
+    print(f"\nstore: {out}  (raw responses: {archive})")
+    # lines that work as printed, from any shell: this Python and this nianbao, by their full paths
+    root = out if "://" in out else str(Path(out).resolve())
+    script = Path(sys.executable).parent / "nianbao"
+    command = shlex.quote(str(script)) if script.exists() else f"{shlex.quote(sys.executable)} -m nianbao"
+    code = f'import nianbao; print(nianbao.load({root!r}, "applications", labels=True).head())'
+    print("load it:")
+    print(f"  {shlex.quote(sys.executable)} -c {shlex.quote(code)}")
+    print(f'  {command} sql "SELECT year, count(*) FROM reports GROUP BY year" --root {shlex.quote(root)}')

@@ -2,7 +2,7 @@
 
 import sys
 
-from nianbao.flows.cli import main
+from nianbao.cli import main
 
 if __name__ == "__main__":  # not when a spawned parse worker imports this module
     sys.exit(main())

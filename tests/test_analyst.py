@@ -7,7 +7,7 @@ import pytest
 from conftest import FIXTURES
 
 import nianbao
-from nianbao.flows.cli import main
+from nianbao.cli import main
 from nianbao.store.read import duckdb_connection
 from nianbao.transforms.metadata import publisher_id
 

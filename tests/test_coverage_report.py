@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES
 
+from nianbao.cli import main
 from nianbao.extractors.crawler import Portal
 from nianbao.extractors.http import HostRegistry, PoliteSession
-from nianbao.flows.cli import main
 from nianbao.flows.pipeline import process_portal, store_outcomes
 from nianbao.sample_portal.server import SamplePortal, registry_rows
 

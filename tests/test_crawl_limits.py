@@ -90,7 +90,7 @@ def test_a_delay_over_the_cap_is_refused_in_one_line(bad):
 
 
 def test_the_cli_refuses_a_delay_that_would_hold_a_host_for_days(tmp_path, capsys):
-    from nianbao.flows.cli import main
+    from nianbao.cli import main
 
     with pytest.raises(SystemExit) as exit_:
         main(["crawl", "--portal", "http://127.0.0.1:9/", "--publisher", "x", "--adcode", "110000",

@@ -94,7 +94,7 @@ def test_application_outcomes_is_one_row_per_report_with_its_level(store):
                                      ["sql", "SELECT 1"]])
 @pytest.mark.parametrize("where", ["missing", "not_a_store"])
 def test_a_path_that_holds_no_store_is_one_line_and_exit_2(tmp_path, capsys, command, where):
-    from nianbao.flows.cli import main
+    from nianbao.cli import main
 
     root = tmp_path / "typo" if where == "missing" else ROOT / "tests"
     before = sorted(p.name for p in tmp_path.iterdir())
@@ -125,7 +125,7 @@ def test_parse_into_a_pipe_that_closes_early_says_nothing():
 def test_every_flag_says_what_it_does():
     import argparse
 
-    from nianbao.flows.cli import build_parser
+    from nianbao.cli import build_parser
 
     def parsers(p):
         yield p
@@ -140,7 +140,7 @@ def test_every_flag_says_what_it_does():
 
 
 def test_docs_writes_where_it_is_asked(tmp_path):
-    from nianbao.flows.cli import main
+    from nianbao.cli import main
     from nianbao.store import dictionary
 
     assert main(["docs", "--out", str(tmp_path / "dictionary.md")]) == 0
@@ -158,13 +158,13 @@ def test_the_load_it_lines_work_as_printed_from_any_shell(store, tmp_path, capsy
     import os
     import subprocess
 
-    from nianbao.flows.cli import _print_summary
+    from nianbao.flows.summary import print_summary
 
     class Summary:
         def lines(self):
             return ["portals ok 1"]
 
-    _print_summary(Summary(), str(store), str(store / "_archive"))
+    print_summary(Summary(), str(store), str(store / "_archive"))
     out = capsys.readouterr().out.splitlines()
     commands = out[out.index("load it:") + 1:]
     assert len(commands) == 2

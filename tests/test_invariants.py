@@ -36,7 +36,7 @@ def test_parse_json_imports_no_store_or_orchestration():
     import subprocess
     import sys
 
-    probe = ("import sys; from nianbao.flows.cli import main; "
+    probe = ("import sys; from nianbao.cli import main; "
              f"main(['parse', {str(ROOT / 'tests' / 'fixtures' / 'real' / 'sh_bgt_2019.html')!r}, '--json']); "
              "print([m for m in ('prefect', 'pyarrow', 'pandas', 'duckdb') if m in sys.modules], file=sys.stderr)")
     r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import pytest
 from conftest import FIXTURES
 
+from nianbao.cli import main
 from nianbao.extractors.archive import Archive, ArchiveError
 from nianbao.extractors.http import Response
-from nianbao.flows.cli import main
 from nianbao.flows.reprocess import reprocess
 from nianbao.store.keys import InvalidKey, check_portal_id
 from nianbao.store.read import read_dataset

@@ -6,8 +6,8 @@ import threading
 import pytest
 from conftest import FIXTURES
 
+from nianbao.cli import main
 from nianbao.flows import reprocess as reprocess_module
-from nianbao.flows.cli import main
 from nianbao.flows.reprocess import ReprocessError, reprocess
 from nianbao.store.parquet_store import verify
 from nianbao.store.read import read_dataset

@@ -3,7 +3,7 @@
 import pytest
 from conftest import FIXTURES
 
-from nianbao.flows.cli import main
+from nianbao.cli import main
 
 
 @pytest.fixture(scope="module")

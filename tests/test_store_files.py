@@ -6,7 +6,7 @@ import json
 import pytest
 from conftest import FIXTURES
 
-from nianbao.flows.cli import main
+from nianbao.cli import main
 from nianbao.store import report_log
 from nianbao.store.parquet_store import PENDING, verify
 from nianbao.store.read import read_dataset

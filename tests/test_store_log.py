@@ -116,7 +116,7 @@ def test_a_report_that_cannot_name_its_partition_is_refused_before_anything_is_l
 
 
 def test_store_verify_names_a_waiting_log_and_compact_folds_it_in(tmp_path, capsys):
-    from nianbao.flows.cli import main
+    from nianbao.cli import main
 
     write_reports(tmp_path, [county(0)])
     log_reports(tmp_path, [county(1), county(2)])  # a killed run's

@@ -11,7 +11,7 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from nianbao.flows.cli import main
+from nianbao.cli import main
 from nianbao.sample_portal.pages import Report, render
 from nianbao.store import parquet_store
 from nianbao.store.from_reports import write_reports

@@ -12,7 +12,7 @@ import tempfile
 import pytest
 from conftest import FIXTURES
 
-from nianbao.flows.cli import main
+from nianbao.cli import main
 from nianbao.flows.reprocess import ReprocessError, reprocess
 from nianbao.store import parquet_store
 from nianbao.store.keys import InvalidKey

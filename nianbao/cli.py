@@ -1,23 +1,17 @@
-"""The `nianbao` command line."""
+"""The `nianbao` command line: arguments, one function per command, and one-line errors. Nothing in flows/,
+extractors/, transforms/ or store/ imports it."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import stat
 import sys
-from datetime import UTC, date, datetime
-from pathlib import Path
+from datetime import date, datetime
 
+from nianbao.extractors.inputs import InputError, read_input
 from nianbao.extractors.page import NotAReportError
 from nianbao.store.keys import InvalidKey, check_adcode, check_year
-
-MAX_INPUT_BYTES = 20 * 1024 * 1024  # one report; the crawler caps downloads at the same size
-
-
-class InputError(Exception):
-    """An input that cannot be read at all (missing file, failed download)."""
 
 
 def _argument(check):
@@ -47,40 +41,6 @@ def _json_default(o):
     if isinstance(o, (date, datetime)):
         return o.isoformat()
     raise TypeError(type(o).__name__)
-
-
-def read_input(path_or_url: str) -> tuple[bytes, str, datetime, str | None]:
-    """Bytes, source_url, fetched_at and content type of a file or URL."""
-    if path_or_url.startswith(("http://", "https://")):
-        from nianbao.extractors.fetch import FetchError, fetch_once
-
-        try:
-            return fetch_once(path_or_url)
-        except FetchError as exc:
-            raise InputError(str(exc)) from None
-    p = Path(path_or_url)
-    try:
-        st = p.stat()
-    except FileNotFoundError:
-        raise InputError(f"{path_or_url}: no such file") from None
-    except OSError as exc:
-        raise InputError(f"{path_or_url}: {exc.strerror}") from None
-    if stat.S_ISDIR(st.st_mode):
-        raise InputError(f"{path_or_url}: is a directory (use --out to parse a directory)")
-    if not stat.S_ISREG(st.st_mode):  # a FIFO would hang, /dev/zero never ends
-        raise InputError(f"{path_or_url}: not a regular file")
-    if st.st_size > MAX_INPUT_BYTES:
-        raise InputError(f"{path_or_url}: {st.st_size / 2**20:.0f} MB, over the {MAX_INPUT_BYTES // 2**20} MB limit "
-                         "for one report")
-    try:
-        with open(p, "rb") as fh:
-            data = fh.read(MAX_INPUT_BYTES + 1)  # the file may have grown since stat
-    except OSError as exc:
-        raise InputError(f"{path_or_url}: {exc.strerror}") from None
-    if len(data) > MAX_INPUT_BYTES:
-        raise InputError(f"{path_or_url}: over the {MAX_INPUT_BYTES // 2**20} MB limit for one report")
-    mtime = datetime.fromtimestamp(st.st_mtime, tz=UTC)
-    return data, p.resolve().as_uri(), mtime, None
 
 
 def parse_one(path_or_url: str, args):
@@ -199,17 +159,6 @@ def cmd_store_compact(args) -> int:
     return 0
 
 
-def quiet_prefect(level: str = "WARNING") -> None:
-    """Prefect's logging for a command: INFO shows (and sends to the Prefect UI) one line per portal at its
-    start and end; WARNING (--quiet, and benchmarks) keeps only problems and sends nothing to the API."""
-    import os
-
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", level)
-    if level in ("WARNING", "ERROR"):
-        os.environ.setdefault("PREFECT_LOGGING_TO_API_ENABLED", "false")
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-
-
 def _log_level(args) -> str:
     return "DEBUG" if getattr(args, "verbose", False) else "WARNING" if getattr(args, "quiet", False) else "INFO"
 
@@ -228,22 +177,9 @@ def _registry_portals(args):
                    delay=args.delay)]
 
 
-def _print_summary(summary, out: str, archive: str) -> None:
-    print("\n".join(summary.lines()))
-    import shlex
-
-    print(f"\nstore: {out}  (raw responses: {archive})")
-    # lines that work as printed, from any shell: this Python and this nianbao, by their full paths
-    root = out if "://" in out else str(Path(out).resolve())
-    script = Path(sys.executable).parent / "nianbao"
-    command = shlex.quote(str(script)) if script.exists() else f"{shlex.quote(sys.executable)} -m nianbao"
-    code = f'import nianbao; print(nianbao.load({root!r}, "applications", labels=True).head())'
-    print("load it:")
-    print(f"  {shlex.quote(sys.executable)} -c {shlex.quote(code)}")
-    print(f'  {command} sql "SELECT year, count(*) FROM reports GROUP BY year" --root {shlex.quote(root)}')
-
-
 def cmd_crawl(args) -> int:
+    from nianbao.flows.prefect_env import quiet_prefect
+
     quiet_prefect(_log_level(args))
     try:
         portals = _registry_portals(args)
@@ -282,11 +218,15 @@ def cmd_crawl(args) -> int:
     if isinstance(summary, BaseException):  # the run itself crashed (not one portal): its one line
         print(f"nianbao {args.command}: the run failed: {type(summary).__name__}: {summary}", file=sys.stderr)
         return 2
-    _print_summary(summary, args.out, archive)
+    from nianbao.flows.summary import print_summary
+
+    print_summary(summary, args.out, archive)
     return 0 if summary.portals_failed == 0 else 1
 
 
 def cmd_reprocess(args) -> int:
+    from nianbao.flows.prefect_env import quiet_prefect
+
     quiet_prefect(_log_level(args))
     from nianbao.flows.nightly import local_run, reprocess_flow
     from nianbao.flows.reprocess import archive_shards
