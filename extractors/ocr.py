@@ -136,9 +136,9 @@ def read_page(gray, notes: list[str] | None = None) -> tuple[list[dict], list[tu
     decided between readings is added to ``notes``."""
     notes = [] if notes is None else notes
     gray = deskew(gray)
-    boxes = recognise(gray)
     rules = ruling_lines(gray)
-    tables = find_tables(rules)
+    tables = find_tables(rules)  # first: a picture ruled into thousands of cells is refused before OCR runs
+    boxes = recognise(gray)
     unruled = gray.copy()
     unruled[rules > 0] = 255  # cells re-read from this: a rule's stub in a crop reads as "1"
     grids, used = [], set()
