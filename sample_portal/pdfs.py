@@ -1,9 +1,12 @@
 """Report PDFs with known values, laid out as Word/WPS exports are: for the PDF reader's tests and benchmark.
 
 The report's own tables (from the HTML page generator) are drawn with ruling
-lines and merged cells; the text uses Adobe's STSong-Light CID font, which
-reportlab references without embedding (so no font file is needed) and which
-PDF readers map to Unicode through the standard UniGB-UCS2-H CMap.
+lines and merged cells; the text is set in WenQuanYi Micro Hei, embedded in the
+PDF (from the paperang-p2-fonts-cjk package, a dev dependency), so the PDFs read
+and render the same on every machine, with or without a CJK font installed.
+Without that package the text falls back to Adobe's STSong-Light CID font,
+which reportlab references without embedding and which a renderer can draw
+only with a CJK font of the machine's.
 
 Styles vary what real exports vary: the title wrapped over two centred lines,
 page footers ("- 3 -", "第3页"), a running header, zero cells printed as "0",
@@ -18,16 +21,32 @@ import random
 
 from nianbao.sample_portal.pages import Report, render
 
-FONT = "STSong-Light"
+FONT = "WenQuanYiMicroHei"
+FALLBACK_FONT = "STSong-Light"
 BLANK_FORMS = ("0", "/", "—", "", "无")
 
 
 def _font() -> None:
+    """Register FONT: the embedded TrueType font when its package is installed, else the CID fallback under
+    the same name."""
     from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    if FONT in pdfmetrics.getRegisteredFontNames():
+        return
+    try:
+        from pathlib import Path
+
+        import paperang_p2_fonts_cjk
+        from reportlab.pdfbase.ttfonts import TTFont
+
+        path = Path(paperang_p2_fonts_cjk.__file__).parent / "fonts" / "wqy-microhei.ttc"
+        pdfmetrics.registerFont(TTFont(FONT, str(path), subfontIndex=0))
+    except ImportError:
+        from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+        font = UnicodeCIDFont(FALLBACK_FONT)
+        font.name = font.fontName = FONT
+        pdfmetrics.registerFont(font)
 
 
 def render_pdf(rep: Report, seed: int = 0) -> tuple[bytes, dict]:

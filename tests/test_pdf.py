@@ -44,30 +44,45 @@ def _pdf(build) -> bytes:
     return buf.getvalue()
 
 
-def test_fonts_without_a_unicode_map_are_read_by_ocr_or_refused_in_one_line(monkeypatch):
-    """reportlab's RC4-encrypted CID fonts lose their Unicode mapping in pdfminer: the file opens (no password
-    is asked), and text that reads as (cid:…) is never parsed as garbage: OCR reads the rendered pages, and
-    without the OCR extra the file is refused in one line."""
+def _report_pdf_without_unicode_map(encrypted_cid: bool) -> bytes:
+    """A two-line report whose font maps no character to Unicode: reportlab's RC4-encrypted CID font (pdfminer
+    loses its map; only a machine's own CJK font can draw it), or the embedded font with its ToUnicode map
+    taken out (drawn from its own glyphs anywhere)."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.pdfencrypt import StandardEncryption
     from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.platypus import Paragraph, SimpleDocTemplate
 
-    from nianbao.extractors import ocr
-    from nianbao.sample_portal.pdfs import FONT, _font
+    from nianbao.sample_portal.pdfs import FALLBACK_FONT, FONT, _font
 
     _font()
-    st = ParagraphStyle("b", fontName=FONT, fontSize=11, leading=16)
+    if encrypted_cid and FALLBACK_FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(FALLBACK_FONT))
+    st = ParagraphStyle("b", fontName=FALLBACK_FONT if encrypted_cid else FONT, fontSize=11, leading=16)
     buf = io.BytesIO()
-    SimpleDocTemplate(buf, pagesize=A4, encrypt=StandardEncryption("", ownerPassword="owner", canPrint=1)).build(
+    encrypt = StandardEncryption("", ownerPassword="owner", canPrint=1) if encrypted_cid else None
+    SimpleDocTemplate(buf, pagesize=A4, encrypt=encrypt).build(
         [Paragraph("某县2015年政府信息公开工作年度报告", st), Paragraph("2015年，全年主动公开政府信息120条。", st)])
+    data = buf.getvalue()
+    return data if encrypted_cid else data.replace(b"/ToUnicode", b"/ToUnicodX")  # same length: offsets hold
+
+
+def test_fonts_without_a_unicode_map_are_read_by_ocr_or_refused_in_one_line(monkeypatch):
+    """Text that reads as (cid:…) is never parsed as garbage: OCR reads the rendered pages, and without the
+    OCR extra the file is refused in one line; an RC4-encrypted file opens with no password asked."""
+    from nianbao.extractors import ocr
+
+    unmapped = _report_pdf_without_unicode_map(encrypted_cid=False)
     if ocr.available():
-        p = parse_report(buf.getvalue(), "file:///e.pdf")
+        p = parse_report(unmapped, "file:///e.pdf")
         assert p.report["source_kind"] == "pdf_ocr" and p.report["year"] == 2015 and p.report["era"] == "legacy"
         assert p.report["publisher"] == "某县人民政府" or "某县" in (p.report["publisher"] or "")
     monkeypatch.setattr(ocr, "available", lambda: False)
-    with pytest.raises(NotAReportError, match="Unicode"):
-        parse_report(buf.getvalue(), "file:///e.pdf")
+    for data in (unmapped, _report_pdf_without_unicode_map(encrypted_cid=True)):
+        with pytest.raises(NotAReportError, match="Unicode"):
+            parse_report(data, "file:///e.pdf")
 
 
 @pytest.mark.parametrize("name,build,needle", [
