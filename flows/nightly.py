@@ -7,7 +7,9 @@ done — not Prefect's cache. Every flow also runs from the CLI.
 
 from __future__ import annotations
 
+import functools
 import sys
+import threading
 import time
 from contextlib import contextmanager
 from datetime import date
@@ -134,8 +136,36 @@ def local_run():
     if os.environ.get("PREFECT_API_URL"):
         yield
         return
+    _embedded_server_in_its_own_session()
     with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
         yield
+
+
+_SESSION_LOCK = threading.Lock()
+
+
+def _embedded_server_in_its_own_session() -> None:
+    """Prefect starts its embedded server as a child in this process's group, so a terminal's Ctrl-C (sent to
+    the whole group) killed the server with the run, and the run then retried against a dead server for a
+    minute or more. Started in a session of its own, the server never sees the terminal's signal: the run
+    stops first and Prefect then stops the server in order (its exit handler)."""
+    from prefect.server.api import server
+
+    start = server.SubprocessASGIServer._run_uvicorn_command
+    if getattr(start, "own_session", False):
+        return
+
+    def run_in_own_session(self):
+        popen = server.subprocess.Popen
+        with _SESSION_LOCK:  # Popen is swapped for the one call that starts the server
+            server.subprocess.Popen = functools.partial(popen, start_new_session=True)
+            try:
+                return start(self)
+            finally:
+                server.subprocess.Popen = popen
+
+    run_in_own_session.own_session = True
+    server.SubprocessASGIServer._run_uvicorn_command = run_in_own_session
 
 
 @contextmanager
@@ -196,12 +226,15 @@ def run_portals(portals: list[Portal], out: str, since: int | None, polite: bool
                                         time.monotonic(), known))
             pending.clear()
 
+    futures: list = []
+    collected: set = set()
     try:
         with _requests_stop_on_signals():
             # each task gets its own portal's stored hashes: the payload does not grow with the store
             futures = [portal_task.submit(p, archive_dir, since, polite, until, shas.get(p.id, set())) for p in portals]
             last_commit = time.monotonic()
             for f in as_completed(futures):
+                collected.add(f)
                 outcome = f.result()
                 pending.append(outcome)
                 meter.portal_done(outcome)
@@ -211,6 +244,12 @@ def run_portals(portals: list[Portal], out: str, since: int | None, polite: bool
                     commit()
                     last_commit = time.monotonic()
             commit()
+    except KeyboardInterrupt:  # SIGINT or SIGTERM: every request was refused at once; record what the run did
+        for outcome in _cancelled_outcomes([f for f in futures if f not in collected], CANCEL_WAIT):
+            outcome.log_reports(out)
+            pending.append(outcome)
+        commit()
+        raise
     finally:
         meter.close()
     summary = _merge(parts, started)
@@ -225,6 +264,25 @@ def run_portals(portals: list[Portal], out: str, since: int | None, polite: bool
     except Exception as exc:  # an artifact is a convenience; the run's data is already stored
         get_run_logger().warning(f"could not create the summary artifact: {exc}")
     return summary
+
+
+CANCEL_WAIT = 4.0  # seconds a stopped run waits for its portal tasks to wind down (their requests are refused)
+
+
+def _cancelled_outcomes(futures: list, seconds: float) -> list[PortalOutcome]:
+    """The outcomes of portal tasks still running when the run was stopped, each marked cancelled: their
+    portal_runs and fetch_log rows are stored like any other (the reports they parsed too). A task that
+    does not end in time is left out; the next run does its portal again."""
+    cutoff = time.monotonic() + seconds
+    out = []
+    for f in futures:
+        try:
+            outcome = f.result(timeout=max(0.05, cutoff - time.monotonic()))
+        except Exception:  # noqa: BLE001 (not done in time, or failed: nothing of it to record)
+            continue
+        outcome.error = outcome.error or "cancelled: the run was stopped by a signal"
+        out.append(outcome)
+    return out
 
 
 def _write_coverage_report(out: str) -> str | None:

@@ -178,3 +178,65 @@ def test_a_signal_stops_the_crawl_quickly_and_cleanly(harness, portal, tmp_path,
     s = backfill(out=str(out), since=2008, portal_list=portals)  # the next run resumes, nothing lost or doubled
     rep = read_dataset(out, "reports")
     assert s.portals_failed == 0 and len(rep) == len(expected_reports()) and rep.report_id.is_unique
+
+
+def _descendants(pid: int) -> list[int]:
+    out = subprocess.run(["ps", "-eo", "pid=,ppid="], capture_output=True, text=True).stdout
+    children: dict[int, list[int]] = {}
+    for line in out.splitlines():
+        p, pp = map(int, line.split())
+        children.setdefault(pp, []).append(p)
+    found, todo = [], [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            found.append(c)
+            todo.append(c)
+    return found
+
+
+def _alive(pids: list[int]) -> list[int]:
+    alive = []
+    for p in pids:
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                if f.read().split(")")[-1].split()[0] != "Z":
+                    alive.append(p)
+        except OSError:
+            pass
+    return alive
+
+
+@pytest.mark.parametrize("moment", ["server_starting", "crawling"])
+def test_a_terminals_ctrl_c_to_the_whole_group_stops_the_crawl_in_order(portal, tmp_path, moment):
+    """A terminal sends SIGINT to every process of the foreground group: the run, Prefect's embedded server and
+    the parse workers. The run stops first, then its server and workers, in seconds, with exit 130 and one line,
+    and its portal_runs say it was cancelled."""
+    reg = registry_file(portal, tmp_path / "portals.csv", delay=0.3)
+    out = tmp_path / "out"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
+    proc = subprocess.Popen([sys.executable, "-m", "nianbao", "crawl", "--registry", str(reg), "--out", str(out)],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True, env=env)
+    deadline = time.monotonic() + 120
+    if moment == "server_starting":
+        time.sleep(2.5)
+    else:
+        while time.monotonic() < deadline and sum(1 for r in portal.log if "/art" in r.path or "report" in r.path) < 5:
+            time.sleep(0.2)
+    family = _descendants(proc.pid)
+    sent = time.monotonic()
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err[-2000:]
+    assert time.monotonic() - sent < 10
+    lines = [ln for ln in err.strip().splitlines() if ln.startswith("nianbao")]
+    assert len(lines) == 1 and "stopped by" in lines[0], err[-2000:]
+    assert "Traceback" not in err
+    time.sleep(1)
+    assert _alive(family) == []  # the embedded server and the parse workers are gone too
+    if moment == "crawling":  # the interrupted run's portals are recorded, as cancelled
+        runs = read_dataset(out, "portal_runs")
+        assert sorted(runs.portal_id) == sorted(p.id for p in load_registry(reg))
+        assert runs.error.fillna("").str.startswith("cancelled").any()
+        assert "cancelled" in set(read_dataset(out, "fetch_log").outcome)
+
