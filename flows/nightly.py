@@ -142,6 +142,7 @@ def local_run():
 
 
 _SESSION_LOCK = threading.Lock()
+SERVER_START_SECONDS: list[float] = []  # each start of the embedded server in this process, for the summary
 
 
 def _embedded_server_in_its_own_session() -> None:
@@ -154,6 +155,14 @@ def _embedded_server_in_its_own_session() -> None:
     start = server.SubprocessASGIServer._run_uvicorn_command
     if getattr(start, "own_session", False):
         return
+    ready = server.SubprocessASGIServer.start
+
+    def timed_start(self, *args, **kwargs):  # how long the embedded server takes to answer, for the summary
+        began = time.monotonic()
+        try:
+            return ready(self, *args, **kwargs)
+        finally:
+            SERVER_START_SECONDS.append(time.monotonic() - began)
 
     def run_in_own_session(self):
         popen = server.subprocess.Popen
@@ -166,6 +175,7 @@ def _embedded_server_in_its_own_session() -> None:
 
     run_in_own_session.own_session = True
     server.SubprocessASGIServer._run_uvicorn_command = run_in_own_session
+    server.SubprocessASGIServer.start = timed_start
 
 
 @contextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shlex
 import sys
 from pathlib import Path
@@ -37,13 +38,20 @@ def render_report(parsed) -> str:
 
 
 def print_summary(summary, out: str, archive: str) -> None:
+    """What a run did, where its store is, two lines that load it, and where a short run's time went."""
     print("\n".join(summary.lines()))
+    if "prefect" in sys.modules:
+        from nianbao.flows.nightly import SERVER_START_SECONDS
+
+        if SERVER_START_SECONDS:
+            print(f"before the run: Prefect's embedded server took {sum(SERVER_START_SECONDS):.1f} s to start (set "
+                  "PREFECT_API_URL to a running Prefect server to skip that)")
     print(f"\nstore: {out}  (raw responses: {archive})")
     # lines that work as printed, from any shell: this Python and this nianbao, by their full paths
     root = out if "://" in out else str(Path(out).resolve())
     script = Path(sys.executable).parent / "nianbao"
     command = shlex.quote(str(script)) if script.exists() else f"{shlex.quote(sys.executable)} -m nianbao"
-    code = f'import nianbao; print(nianbao.load({root!r}, "applications", labels=True).head())'
+    code = f'import nianbao; print(nianbao.load({json.dumps(root)}, "applications", labels=True).head())'
     print("load it:")
     print(f"  {shlex.quote(sys.executable)} -c {shlex.quote(code)}")
     print(f'  {command} sql "SELECT year, count(*) FROM reports GROUP BY year" --root {shlex.quote(root)}')
