@@ -49,4 +49,10 @@ def main(out: str = "out") -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:]))
+    from nianbao.flows.signals import stop_on_signals, stopped
+
+    stop_on_signals()
+    try:
+        sys.exit(main(*sys.argv[1:]))
+    except KeyboardInterrupt as exc:
+        sys.exit(stopped("make demo", exc))

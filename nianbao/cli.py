@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from nianbao.extractors.inputs import InputError, read_input
 from nianbao.extractors.page import NotAReportError
+from nianbao.flows.signals import stop_on_signals, stopped
 from nianbao.store.keys import InvalidKey, check_adcode, check_year
 
 
@@ -274,21 +275,6 @@ def _log_flags(p) -> None:
     g.add_argument("--verbose", action="store_true", help="debug logging, Prefect's included")
 
 
-def _stop_on_signals() -> None:
-    """SIGINT and SIGTERM: refuse new requests at once and unwind as a KeyboardInterrupt, so writes in progress
-    finish (each is atomic), atexit handlers run (Prefect stops the server it started) and the exit is quick."""
-    import signal
-
-    from nianbao.extractors.http import stop_requests
-
-    def handler(signum, frame):
-        stop_requests()
-        raise KeyboardInterrupt(signal.Signals(signum).name)
-
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, handler)
-
-
 class _Parser(argparse.ArgumentParser):
     """argparse, with a bad argument reported in one line (no usage dump), exit 2."""
 
@@ -389,14 +375,11 @@ def main(argv: list[str] | None = None) -> int:
     stderr and exit 2; nothing already stored is changed by them."""
     args = build_parser().parse_args(argv)
     if args.command in ("crawl", "backfill", "reprocess", "serve"):
-        _stop_on_signals()
+        stop_on_signals()
     try:
         return args.func(args)
     except KeyboardInterrupt as exc:
-        name = str(exc) if str(exc) in ("SIGTERM", "SIGINT") else "SIGINT"
-        print(f"nianbao {args.command}: stopped by {name}; everything stored so far is kept, and the next run "
-              "resumes from it", file=sys.stderr)
-        return 143 if name == "SIGTERM" else 130
+        return stopped(f"nianbao {args.command}", exc)
     except BrokenPipeError:  # `nianbao parse … | head`: the reader has all it wanted; nothing to report
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
         return 141  # 128 + SIGPIPE, as `yes | head` ends

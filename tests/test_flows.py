@@ -240,3 +240,19 @@ def test_a_terminals_ctrl_c_to_the_whole_group_stops_the_crawl_in_order(portal, 
         assert runs.error.fillna("").str.startswith("cancelled").any()
         assert "cancelled" in set(read_dataset(out, "fetch_log").outcome)
 
+
+
+def test_a_terminals_ctrl_c_stops_the_demo_in_order(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
+    proc = subprocess.Popen([sys.executable, "-m", "nianbao.flows.demo", str(tmp_path / "out")], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True, env=env)
+    assert "sample portal" in proc.stdout.readline()
+    time.sleep(3)  # the embedded server is starting or the crawl is under way
+    family = _descendants(proc.pid)
+    sent = time.monotonic()
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and time.monotonic() - sent < 10, err[-2000:]
+    assert err.strip().splitlines()[-1].startswith("make demo: stopped by SIGINT") and "Traceback" not in err
+    time.sleep(1)
+    assert _alive(family) == []
