@@ -62,3 +62,20 @@ def test_a_publisher_that_compiles_the_report_in_the_first_sentence(county):
             "年度报告。\n" + BODY.replace("一、概述\n", ""))
     report = parse(text)
     assert report["publisher"] == f"{county.name}东湖街道" and report["adcode"] == county.adcode
+
+
+@pytest.mark.parametrize("county", counties(3, 6), ids=lambda r: r.adcode)
+@pytest.mark.parametrize("town", ["壶镇镇", "溪下乡", "东城街道"])
+def test_a_title_cut_at_its_governments_zhengfu_or_opening_with_guanyu(county, town):
+    suffix = "办事处" if town.endswith("街道") else "人民政府"
+    cut = parse(f"{county.name}{town}{suffix}信息公开年度报告\n{BODY}")
+    assert cut["publisher"] == f"{county.name}{town}{suffix}" and cut["adcode"] == county.adcode
+    about = parse(f"关于{county.name}{town}2016年政府信息公开工作年度报告\n{BODY}")
+    assert about["publisher"].startswith(f"{county.name}{town}") and about["adcode"] == county.adcode
+
+
+@pytest.mark.parametrize("county", counties(3, 7), ids=lambda r: r.adcode)
+@pytest.mark.parametrize("body", ["民族和宗教事务局", "人民政府办公室", "市场监督管理局"])
+def test_a_page_that_opens_with_its_publishers_name(county, body):
+    report = parse(f"{county.name}{body}\n{BODY}")
+    assert report["publisher"] == f"{county.name}{body}" and report["adcode"] == county.adcode

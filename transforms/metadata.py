@@ -87,6 +87,7 @@ _PUBLISHER_AFTER_YEAR = re.compile(r"^(?:20\d\d)年度?(.{2,40}?)(?:政府)?(?:�
 _PUBLISHER_NO_YEAR = re.compile(r"^(.{2,40}?)(?:政府)?(?:信息公开|政务公开)(?:工作)?(?:年度?报告|年报)")  # …报告（2020年度）
 # Wrappers around a title: 关于印发《…》的通知, 【政务公开】 tags, quotes.
 _TITLE_WRAPPER = re.compile(r"^(?:[(\[][^)\]]{1,12}[)\]])?(?:关于(?:印发|公布|发布|公开))?[《<]?|[》>]?(?:的通知|的公告)?$")
+_NAME_ALONE = re.compile(r"[\u4e00-\u9fff（）()]{2,30}?" + _ORG_SUFFIX)
 _TITLE_PATTERNS = (_PUBLISHER_IN_TITLE, _PUBLISHER_BEFORE_YEAR, _PUBLISHER_AFTER_YEAR, _PUBLISHER_NO_YEAR)
 # "现公布永嘉瓯北城市新区管委会2012年政府信息公开工作年度报告": the report names its own publisher.
 _PUBLISHES = re.compile(r"(?:现|特此|予以)?公布(.{2,40}?" + _ORG_SUFFIX + r"(?:[(（][^()（）]{1,12}[)）]|[)）])?)"
@@ -128,8 +129,11 @@ def publisher_candidates(title: str, meta: dict[str, str], body: str, chrome: st
     for pattern in _TITLE_PATTERNS:
         m = pattern.match(t)
         if m and not _REPORT_OR_YEAR_WORD.search(m.group(1)):
+            # 关于某镇2016年…报告; 壶镇镇人民政府信息公开年度报告 (cut at 政府信息公开, its 政府 is the body's)
+            name = re.sub(r"^关于", "", m.group(1))
+            name = name + "政府" if name.endswith("人民") else name
             # A title that names only a place (张掖市2020年…报告) is that place's government's report.
-            out.append((government_of(m.group(1)) or m.group(1), "title"))
+            out.append((government_of(name) or name, "title"))
             break
     else:  # the titled part names no body (2020年报_审计局): the part beside it that is a body's name
         body_parts = [s for s in parts if s not in titled and re.fullmatch(r".{1,30}?" + _ORG_SUFFIX, s)]
@@ -138,6 +142,9 @@ def publisher_candidates(title: str, meta: dict[str, str], body: str, chrome: st
     for key in ("field:发布机构", "field:发文机关"):
         if meta.get(key):
             out.append((norm(meta[key]), key.replace("field:", "")))
+    first_line = norm(next((ln for ln in body[:400].splitlines() if ln.strip()), ""))
+    if _NAME_ALONE.fullmatch(first_line):  # a page that opens with its publisher's name (浑南区民族和宗教事务局)
+        out.append((first_line, "first line"))
     first = norm(body[:3000])
     m = _COMPILED_BY.search(first) or _COMPILED.search(first) or _PUBLISHES.search(first)
     if m:  # the office that compiles a government's report writes for the government
