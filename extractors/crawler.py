@@ -267,8 +267,11 @@ class PortalCrawler:
                 if d.url not in self.seen:
                     self.seen.add(d.url)
                     self._log(d.url, "report", "not_a_report", detail=f"decoy title: {d.text[:60]}")
-            for r in reports[:max(0, self.budget - len(found))]:  # more than the budget can fetch is never read
-                found.setdefault(r.url, r)
+            new = [r for r in reports if r.url not in found]
+            for r in new[:max(0, self.budget - len(found))]:  # more than the budget can fetch is never read
+                found[r.url] = r
+            if reports and not new:
+                continue  # a page repeating one already read (a server ignoring the page asked for) leads no further
             years = [r.year for r in reports if r.year]
             if self.since and years and max(years) < self.since:
                 continue  # listings run newest first: later pages are older still

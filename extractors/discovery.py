@@ -343,21 +343,62 @@ def json_links(text: str, base: str) -> tuple[list[Link], list[str]]:
             stack.extend(reversed(list(node.values())))
         elif isinstance(node, list):
             stack.extend(reversed(node))
-    pages = []
+    return items, _json_pages(data, base, len(items))
+
+
+_PAGE_TOTAL_KEYS = ("totalPages", "totalPage", "pageCount", "pages", "total_pages", "pageTotal")
+_COUNT_KEYS = ("total", "totalCount", "totalRecord", "totalRecords", "recordCount", "recordsTotal", "count",
+               "totalElements", "totalNum", "totalSize")
+_OFFSET_KEY = re.compile(r"^(?:offset|start|startIndex|from|skip)$", re.I)
+
+
+def _json_pages(data, base: str, n_items: int) -> list[str]:
+    """The further pages of a list API, from how the URL asks for this one: a page number (counted from 0 or
+    1) or an offset, with a page size. With a total (of pages or of records) every page up to it; without
+    one, the next page only, while pages hold items (the walk stops at the first empty or repeated page)."""
     parts = urlsplit(base)
     q = dict(parse_qsl(parts.query))
+
+    def asking(key: str, value: int) -> str:
+        return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(dict(q, **{key: str(value)})), ""))
+
+    size_key = next((k for k in q if _SIZE_KEY.match(k) and q[k].isdigit() and int(q[k]) > 0), None)
+    size = int(q[size_key]) if size_key else n_items  # the size asked for, else this page's
+    count = _find_int(data, _COUNT_KEYS)
     key = next((k for k in q if _PAGE_KEY.match(k) and q[k].isdigit()), None)
-    total = _find_int(data, ("totalPages", "totalPage", "pageCount", "pages", "total_pages"))
-    if not total:  # a record count instead: pages = count / page size (the size asked for, else this page's)
-        count = _find_int(data, ("total", "totalCount", "totalRecord", "totalRecords", "recordCount", "count",
-                                 "totalElements", "totalNum"))
-        size_key = next((k for k in q if _SIZE_KEY.match(k) and q[k].isdigit() and int(q[k]) > 0), None)
-        size = int(q[size_key]) if size_key else len(items)
-        total = -(-count // size) if count and size else None
-    if total and key and q[key].isdigit():
-        for n in range(int(q[key]) + 1, min(total, MAX_PAGES) + 1):
-            pages.append(urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(dict(q, **{key: str(n)})), "")))
-    return items, pages
+    if key is None and not any(_OFFSET_KEY.match(k) for k in q):
+        # the URL names no page, but the reply says which page it is ({"pageNo": 1, "total": 40, …}): that name
+        key, current = _page_field(data) or (None, None)
+        if key is not None:
+            q[key] = str(current)
+    if key:
+        current = int(q[key])
+        pages = _find_int(data, _PAGE_TOTAL_KEYS) or (-(-count // size) if count and size else None)
+        if pages is None:
+            return [asking(key, current + 1)] if n_items else []
+        last = pages - 1 if current == 0 else pages  # an API that counts from 0 asks for page 0 first
+        return [asking(key, n) for n in range(current + 1, min(last, current + MAX_PAGES) + 1)]
+    offset_key = next((k for k in q if _OFFSET_KEY.match(k) and q[k].isdigit()), None)
+    if offset_key and size:
+        start = int(q[offset_key])
+        if count is None:
+            return [asking(offset_key, start + size)] if n_items else []
+        return [asking(offset_key, o) for o in range(start + size, min(count, start + size * MAX_PAGES), size)]
+    return []
+
+
+def _page_field(node) -> tuple[str, int] | None:
+    """(name, value) of the field a list API's reply numbers its page with, breadth first."""
+    queue = [node]
+    while queue:
+        node = queue.pop(0)
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if _PAGE_KEY.match(k) and k not in ("p", "pages") and isinstance(v, int) and not isinstance(v, bool) \
+                        and 0 <= v < 10**6:
+                    return k, v
+            queue.extend(v for v in node.values() if isinstance(v, dict))
+    return None
 
 
 def _find_int(node, keys) -> int | None:

@@ -3,6 +3,7 @@
 Real servers on 127.0.0.1; names that resolve elsewhere are answered by a patched resolver and never connected.
 """
 
+import json
 import socket
 import threading
 import time
@@ -278,3 +279,52 @@ def test_a_hostile_portal_costs_one_url_or_one_report_each_and_the_good_report_i
     assert rows["bomb.html"]["outcome"] == "parse_error" and "ParseLimitError" in rows["bomb.html"]["detail"]
     assert {rows["good.html"]["outcome"], rows["mirror.html"]["outcome"]} == {"ok", "duplicate"}
     assert [p.report["publisher"] for p in outcome.parsed] == ["平潭综合实验区管委会"]
+
+
+def _api_portal(pages: dict[str, list[int]], total: dict | None) -> tuple[dict, str]:
+    """Routes of a column whose list is filled by a JSON API; ``pages`` maps each query the API answers to the
+    report numbers it lists, the first being the one the column page names."""
+    routes = {"/robots.txt": (200, {}, b"")}
+    first = next(iter(pages))
+    routes["/ndbg/"] = (200, {}, f'<h1>政府信息公开年报</h1><div id="list" data-api="/api/list?{first}"></div>'.encode())
+    for query, numbers in pages.items():
+        rows = [{"title": f"{2010 + n}年政府信息公开工作年度报告", "url": f"/ndbg/r{n}.html"} for n in numbers]
+        routes[f"/api/list?{query}"] = (200, {"Content-Type": "application/json"},
+                                        json.dumps({"data": {**(total or {}), "list": rows}}).encode())
+    for n in range(15):
+        routes[f"/ndbg/r{n}.html"] = (200, {}, b"<p>x</p>")
+    return routes, first
+
+
+@pytest.mark.parametrize("pages, total", [
+    ({"page=0&size=5": [0, 1, 2, 3, 4], "page=1&size=5": [5, 6, 7, 8, 9], "page=2&size=5": [10, 11, 12, 13, 14]},
+     {"totalPages": 3}),
+    ({"offset=0&limit=5": [0, 1, 2, 3, 4], "offset=5&limit=5": [5, 6, 7, 8, 9],
+      "offset=10&limit=5": [10, 11, 12, 13, 14]}, {"recordsTotal": 15}),
+    ({"pageNo=1&pageSize=5": [0, 1, 2, 3, 4], "pageNo=2&pageSize=5": [5, 6, 7, 8, 9],
+      "pageNo=3&pageSize=5": [10, 11, 12, 13, 14], "pageNo=4&pageSize=5": []}, None),  # no total: until empty
+])
+def test_a_json_list_api_is_walked_to_its_last_page(tmp_path, pages, total):
+    routes, _ = _api_portal(pages, total)
+    server = Server("127.0.0.1", routes)
+    try:
+        portal = Portal("api", "某县人民政府", "110101", server.url + "/ndbg/")
+        res = crawl_portal(portal, PoliteSession(delay=0, respect_robots=False), Archive(tmp_path / "a"))
+        assert sorted(r.url for r in res.new) == sorted(f"{server.url}/ndbg/r{n}.html" for n in range(15))
+    finally:
+        server.close()
+
+
+def test_an_api_that_ignores_the_page_asked_for_is_not_walked_300_times(tmp_path):
+    routes, _ = _api_portal({"pageIndex=1&pageSize=5": [0, 1, 2, 3, 4]}, None)
+    same = routes["/api/list?pageIndex=1&pageSize=5"]
+    for n in range(2, 400):
+        routes[f"/api/list?pageIndex={n}&pageSize=5"] = same
+    server = Server("127.0.0.1", routes)
+    try:
+        portal = Portal("api", "某县人民政府", "110101", server.url + "/ndbg/")
+        res = crawl_portal(portal, PoliteSession(delay=0, respect_robots=False), Archive(tmp_path / "a"))
+        assert len(res.new) == 5
+        assert sum(1 for h in server.hits if h.startswith("/api/")) <= 3
+    finally:
+        server.close()

@@ -87,3 +87,38 @@ def test_a_list_api_paged_by_the_parameters_its_config_names():
     assert pages == ["http://www.a.gov.cn/api/gknb/list?pn=2&ps=5", "http://www.a.gov.cn/api/gknb/list?pn=3&ps=5"]
     huge = json.dumps({"total": 10**12, "rows": []})
     assert len(json_links(huge, first)[1]) <= 500
+
+
+def _reply(rows, **fields) -> str:
+    return json.dumps({"code": 0, "data": {**fields, "records": [{"title": t, "url": u} for t, u in rows]}})
+
+
+ROWS = [(f"2019年政府信息公开工作年度报告{i}", f"/r{i}.html") for i in range(5)]
+
+
+@pytest.mark.parametrize("url, fields, want", [
+    # page numbers from 1, a record count, the size asked for
+    ("http://x.gov.cn/api/list?pageNo=1&pageSize=5", {"totalCount": 12}, ["pageNo=2", "pageNo=3"]),
+    # pages counted from 0: page 0 first, the last page is pages - 1
+    ("http://x.gov.cn/api/list?page=0&size=5", {"totalPage": 3}, ["page=1", "page=2"]),
+    ("http://x.gov.cn/api/list?current=1&size=5", {"recordsTotal": 11}, ["current=2", "current=3"]),
+    # offsets: offset/limit and start/rows
+    ("http://x.gov.cn/api/list?offset=0&limit=5", {"total": 12}, ["offset=5", "offset=10"]),
+    ("http://x.gov.cn/api/list?start=0&rows=5", {"count": 7}, ["start=5"]),
+    # no total: the next page only, while pages hold items
+    ("http://x.gov.cn/api/list?pageIndex=2&pageSize=5", {}, ["pageIndex=3"]),
+    ("http://x.gov.cn/api/list?offset=10&limit=5", {}, ["offset=15"]),
+    # the URL names no page; the reply says which page it is and how many records there are
+    ("http://x.gov.cn/api/list", {"pageNo": 1, "total": 12}, ["pageNo=2", "pageNo=3"]),
+])
+def test_list_apis_are_paged_however_they_count(url, fields, want):
+    items, pages = json_links(_reply(ROWS, **fields), url)
+    assert [i.url for i in items] == [f"http://x.gov.cn/r{i}.html" for i in range(5)]
+    from urllib.parse import parse_qsl, urlsplit
+
+    asked = dict(parse_qsl(urlsplit(url).query))
+    assert [dict(parse_qsl(urlsplit(p).query)) for p in pages] == [dict(asked, **dict([w.split("=")])) for w in want]
+
+
+def test_an_empty_page_without_a_total_ends_the_walk():
+    assert json_links(_reply([]), "http://x.gov.cn/api/list?page=4&size=5")[1] == []
