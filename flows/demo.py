@@ -49,10 +49,12 @@ def main(out: str = "out") -> int:
 
 
 if __name__ == "__main__":
-    from nianbao.flows.signals import stop_on_signals, stopped
+    from nianbao.flows.signals import RECEIVED, stop_on_signals, stopped
 
     stop_on_signals()
     try:
         sys.exit(main(*sys.argv[1:]))
-    except KeyboardInterrupt as exc:
+    except BaseException as exc:
+        if not isinstance(exc, KeyboardInterrupt) and not RECEIVED:
+            raise
         sys.exit(stopped("make demo", exc))

@@ -7,7 +7,6 @@ done — not Prefect's cache. Every flow also runs from the CLI.
 
 from __future__ import annotations
 
-import functools
 import sys
 import threading
 import time
@@ -161,15 +160,29 @@ def _embedded_server_in_its_own_session() -> None:
         began = time.monotonic()
         try:
             return ready(self, *args, **kwargs)
+        except BaseException:  # a signal while it starts: no server is left behind (its session is its own)
+            self.stop()
+            raise
         finally:
             SERVER_START_SECONDS.append(time.monotonic() - began)
 
     def run_in_own_session(self):
         popen = server.subprocess.Popen
+        started = []
+
+        def popen_own_session(*args, **kwargs):
+            started.append(popen(*args, start_new_session=True, **kwargs))
+            return started[-1]
+
         with _SESSION_LOCK:  # Popen is swapped for the one call that starts the server
-            server.subprocess.Popen = functools.partial(popen, start_new_session=True)
+            server.subprocess.Popen = popen_own_session
             try:
                 return start(self)
+            except BaseException:  # interrupted before Prefect holds the process: stop it here
+                for process in started:
+                    process.kill()
+                    process.wait()
+                raise
             finally:
                 server.subprocess.Popen = popen
 

@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 from nianbao.extractors.inputs import InputError, read_input
 from nianbao.extractors.page import NotAReportError
-from nianbao.flows.signals import stop_on_signals, stopped
+from nianbao.flows.signals import RECEIVED, stop_on_signals, stopped
 from nianbao.store.keys import InvalidKey, check_adcode, check_year
 
 
@@ -384,6 +384,8 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
         return 141  # 128 + SIGPIPE, as `yes | head` ends
     except Exception as exc:
+        if RECEIVED:  # a signal's KeyboardInterrupt that library code wrapped in its own error
+            return stopped(f"nianbao {args.command}", exc)
         line = _user_error(exc, args)
         if line is None:
             raise

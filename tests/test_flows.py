@@ -242,12 +242,13 @@ def test_a_terminals_ctrl_c_to_the_whole_group_stops_the_crawl_in_order(portal, 
 
 
 
-def test_a_terminals_ctrl_c_stops_the_demo_in_order(tmp_path):
+@pytest.mark.parametrize("after", [0.5, 3.0])  # while Prefect's flow engine starts; while the crawl runs
+def test_a_terminals_ctrl_c_stops_the_demo_in_order(tmp_path, after):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
     proc = subprocess.Popen([sys.executable, "-m", "nianbao.flows.demo", str(tmp_path / "out")], cwd=tmp_path,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True, env=env)
     assert "sample portal" in proc.stdout.readline()
-    time.sleep(3)  # the embedded server is starting or the crawl is under way
+    time.sleep(after)
     family = _descendants(proc.pid)
     sent = time.monotonic()
     os.killpg(proc.pid, signal.SIGINT)
