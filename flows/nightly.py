@@ -7,6 +7,7 @@ done — not Prefect's cache. Every flow also runs from the CLI.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -141,6 +142,11 @@ def local_run():
 
 
 _SESSION_LOCK = threading.Lock()
+# Run in the embedded server's process before it becomes the server: Linux's PR_SET_PDEATHSIG (1) sends it
+# SIGTERM when the thread that started it ends, and a parent already gone means exit at once.
+_DIE_WITH_PARENT = ("import ctypes, os, signal, sys; ctypes.CDLL(None).prctl(1, signal.SIGTERM); "
+                    "os.getppid() == int(os.environ['NIANBAO_SERVER_PARENT']) or sys.exit(0); "
+                    "os.execv(sys.executable, [sys.executable] + sys.argv[1:])")
 SERVER_START_SECONDS: list[float] = []  # each start of the embedded server in this process, for the summary
 
 
@@ -170,8 +176,12 @@ def _embedded_server_in_its_own_session() -> None:
         popen = server.subprocess.Popen
         started = []
 
-        def popen_own_session(*args, **kwargs):
-            started.append(popen(*args, start_new_session=True, **kwargs))
+        def popen_own_session(args, **kwargs):
+            # the server dies with this process, even a SIGKILL'd one: in its own session nothing else would
+            # stop it (a shim sets the parent-death signal, then becomes the server)
+            env = dict(kwargs.pop("env", None) or os.environ, NIANBAO_SERVER_PARENT=str(os.getpid()))
+            started.append(popen([args[0], "-c", _DIE_WITH_PARENT, *args[1:]], env=env, start_new_session=True,
+                                 **kwargs))
             return started[-1]
 
         with _SESSION_LOCK:  # Popen is swapped for the one call that starts the server

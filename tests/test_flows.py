@@ -96,8 +96,11 @@ def test_backfill_killed_midway_resumes_without_duplicates(harness, portal, tmp_
         if n >= 8:
             break
         time.sleep(0.2)
+    family = _descendants(proc.pid)
     os.killpg(proc.pid, signal.SIGKILL)  # the whole group: a SIGKILL'd process cannot stop the server it started
     proc.wait()
+    time.sleep(2)
+    assert _alive(family) == []  # its embedded server (in a session of its own) dies with it
     stored_before = len(read_dataset(out, "reports")) if (out / "reports").exists() else 0
     assert stored_before < len(expected_reports()), "the kill came too late to test resuming"
     portals = load_registry(reg)
