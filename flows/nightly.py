@@ -143,10 +143,18 @@ def local_run():
 
 _SESSION_LOCK = threading.Lock()
 # Run in the embedded server's process before it becomes the server: Linux's PR_SET_PDEATHSIG (1) sends it
-# SIGTERM when the thread that started it ends, and a parent already gone means exit at once.
-_DIE_WITH_PARENT = ("import ctypes, os, signal, sys; ctypes.CDLL(None).prctl(1, signal.SIGTERM); "
-                    "os.getppid() == int(os.environ['NIANBAO_SERVER_PARENT']) or sys.exit(0); "
-                    "os.execv(sys.executable, [sys.executable] + sys.argv[1:])")
+# SIGTERM when the thread that started it ends, and a parent already gone means exit at once. Elsewhere (no
+# prctl) the server starts all the same, and Prefect's exit handler stops it as before.
+_DIE_WITH_PARENT = """
+import ctypes, os, signal, sys
+try:
+    ctypes.CDLL(None).prctl(1, signal.SIGTERM)
+except (AttributeError, OSError):
+    pass
+if os.getppid() != int(os.environ["NIANBAO_SERVER_PARENT"]):
+    sys.exit(0)
+os.execv(sys.executable, [sys.executable] + sys.argv[1:])
+"""
 SERVER_START_SECONDS: list[float] = []  # each start of the embedded server in this process, for the summary
 
 
