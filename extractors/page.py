@@ -141,11 +141,11 @@ def parse_text(text: str) -> Page:
         if not s:
             continue
         prose, s = _prose_before_pipes(s)
-        if prose:  # a paragraph the dump ran into a table row's cells: text, then the row
+        if prose:  # paragraphs the dump ran into a table row's cells: text (unfolded at its headings), then the row
             flush_pipe()
             flush_spaced()
-            page.blocks.append(Block(text=cell_text(prose)))
-            context = cell_text(prose)
+            page.blocks += [Block(text=cell_text(part)) for part in _unfold(prose)]
+            context = page.blocks[-1].text
             if not s.strip("| "):
                 continue
         if is_pipe_row(s) and len(s) < 2000:
@@ -183,7 +183,7 @@ _WRAPPED_TITLE_HEAD = re.compile(r"^(?:(?:19|20)\d\d年|年度|年报|报告|信
 def _title_of(lines: list[str]) -> str:
     """A dump's title: the first short line ending 报告, joined to the line before it when the title was
     wrapped (西咸新区底张街道办事处2023年度政府 / 信息公开工作年度报告; 某镇 / 2008年…报告). Markdown's # and the spaces
-    a converter put around figures (沐阳县人民政府 2025 年 政府…) are dropped."""
+    a converter put around figures (某县人民政府 2025 年 政府…) are dropped."""
     texts = [re.sub(r"\s+", "", re.sub(r"^#+", "", t)) for t in lines]
     for i, t in enumerate(texts):
         if not (t.endswith("报告") and len(t) < 80):
@@ -200,7 +200,7 @@ def _title_of(lines: list[str]) -> str:
 PAGE_FOOTER = re.compile(r"^(?:[-—–－]+\s*\d{1,3}\s*[-—–－]+|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?"
                           r"|Page\s*\d{1,3}\b.{0,40})$", re.I)
 _RUNNING_TITLE = re.compile(r"^\s*Page\s*\d{1,3}\s*[-—–]\s*(?=\S*(?:年报|报告))", re.I)
-_FOLDED_HEADING = re.compile(r"\s+(?=[一二三四五六七八九十]{1,3}、|[(（][一二三四五六七八九十]{1,3}[)）])")
+FOLDED_HEADING = re.compile(r"\s+(?=[一二三四五六七八九十]{1,3}、|[(（][一二三四五六七八九十]{1,3}[)）])")
 
 
 def _unfold(line: str) -> list[str]:
@@ -208,7 +208,7 @@ def _unfold(line: str) -> list[str]:
     section heading (' 一、', ' (二)') so the title, headings and paragraphs are blocks again."""
     if len(line) < 300 or "|" in line:
         return [line]
-    parts = _FOLDED_HEADING.split(line)
+    parts = FOLDED_HEADING.split(line)
     return parts if len(parts) >= 3 else [line]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from nianbao.extractors.page import FOLDED_HEADING
 from nianbao.transforms.normalize import label as norm_label
 from nianbao.transforms.normalize import norm
 from nianbao.transforms.numbers import parse_value
@@ -17,7 +18,7 @@ from nianbao.transforms.vocabulary import match
 
 # compiled at import, not at a crawl worker's first page
 # a sentence ends at its stop, at a line break, and before a section heading a one-line report runs on into
-_SENTENCE_END = re.compile(r"(?<=[。；;！!])|\n|\s+(?=(?:[一二三四五六七八九十]{1,3}、|[(（][一二三四五六七八九十]{1,3}[)）]))")
+_SENTENCE_END = re.compile(r"(?<=[。；;！!])|\n|" + FOLDED_HEADING.pattern)
 _DASH_UNIT = re.compile(r"[-—–－/]+")
 
 UNITS = {"fees_yuan": "yuan", "consultations": "person_times"}

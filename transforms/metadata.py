@@ -170,10 +170,13 @@ def publisher_kind(publisher: str) -> str:
     return "department"
 
 
+def is_township(publisher: str | None) -> bool:
+    """A township's body: 乡, 镇 or 街道, with or without 人民政府/办事处."""
+    return bool(_TOWNSHIP.search(publisher or ""))
+
+
 def admin_level(publisher: str, region_level: str | None) -> str | None:
-    if _TOWNSHIP.search(publisher or ""):
-        return "township"
-    return region_level
+    return "township" if is_township(publisher) else region_level
 
 
 # Gambling and SEO spam injected into mirrored or hijacked pages.

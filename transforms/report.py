@@ -328,7 +328,7 @@ def _place(pub: str | None, adcode: str | None, default_adcode: str | None, cand
         _signal_warnings(body, region, warnings)
         return adcode, region
     region = region_in_name(pub, body[:3000]) if pub else None
-    if region is None and pub and _TOWNSHIP.search(pub):
+    if region is None and pub and metadata.is_township(pub):
         region = _county_of_township(pub, body)
         if region is not None:
             warnings.append(f"a township placed under the one county-level place the page names with it "
@@ -377,12 +377,9 @@ def _region_of_site(body: str) -> Region | None:
 _BRANDED_SITE = re.compile(r"中国([\u4e00-\u9fff]{2,4}?)(县|区|市)(?:人民)?政府(?:门户)?网站")  # (quotes normed away)
 
 
-_TOWNSHIP = re.compile(r"(?:镇|乡|街道|街道办事处|苏木)(?:人民政府|政府|办事处)?$")
-
-
 def _county_of_township(publisher: str, body: str) -> Region | None:
     """A township's county: the county-level place written right before the township's name somewhere in the
-    page (武江区龙归镇人民政府), else the one county-level place the page names at all."""
+    page (某区某镇人民政府, the county written before the town), else the one county-level place the page names."""
     town = re.sub(r"(?:人民政府|政府|办事处)$", "", publisher)
     text = norm(body[:8000])
     counties = [r for r in regions_mentioned(text) if r.level == "county"]
