@@ -628,7 +628,7 @@ class PoliteSession:
             finally:
                 watchdog.cancel()
                 _CURRENT.watchdog = None
-        if watchdog.fired and resp.outcome != "ok":
+        if watchdog.fired:  # its socket was shut mid-response: what was read may end early, so it is never "ok"
             resp.outcome, resp.body = ("cancelled", b"") if STOP.is_set() else ("timeout", b"")
             resp.detail = "stopped by a signal" if STOP.is_set() else f"no complete response within {self.deadline:g} s"
         return resp

@@ -328,3 +328,30 @@ def test_an_api_that_ignores_the_page_asked_for_is_not_walked_300_times(tmp_path
         assert sum(1 for h in server.hits if h.startswith("/api/")) <= 3
     finally:
         server.close()
+
+
+class BodyDripServer(DripServer):
+    """Sends whole headers at once, then its body (no length given) a byte at a time, without end."""
+
+    def _drip(self, conn):
+        try:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n")
+            while True:
+                conn.sendall(b"a")
+                time.sleep(self.interval)
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+
+def test_a_body_cut_off_at_the_deadline_is_a_timeout_never_a_truncated_page():
+    drip = BodyDripServer(interval=0.2)
+    try:
+        s = PoliteSession(delay=0, retries=0, respect_robots=False, deadline=1.5)
+        s.allow_portal(drip.url + "/")
+        r = _in_time(lambda: s.fetch(drip.url + "/report.html"), 15)
+        assert r.outcome == "timeout" and r.body == b""
+    finally:
+        drip.close()
