@@ -74,13 +74,57 @@ def _reviews(r: random.Random, reviews: int) -> tuple[str, dict]:
         {"administrative_reviews": reviews, "lawsuits": 0}
 
 
-def _consultations(r: random.Random, n: int) -> tuple[str, dict]:
+def _consultations(r: random.Random, n: int) -> tuple[list[str], dict]:
+    """The inquiries section: its heading (or a sub-heading under another) and what it says. Under a heading
+    about inquiries, what the site received counts them without the word 咨询 (收到…留言76条)."""
+    heading = r.choice([["四、政府信息公开咨询处理情况"], ["四、咨询处理情况"], ["四、接受咨询服务情况"],
+                        ["四、其他工作情况", "（二）门户网站接受咨询服务情况"],
+                        ["四、公众参与情况", "（一）政府信息公开咨询情况"]])
     hotline = f"依托12345热线，共收到咨询投诉件{r.randint(1000, 20000)}件。"
     if n == 0:
-        return r.choice(["全年未收到任何形式的有关信息公开方面的咨询。", "未收到依申请公开信息的咨询。"]), \
-            {"consultations": 0}
-    return r.choice(["", hotline]) + r.choice([f"全年共接受公众咨询{n}人次。", f"接受政府信息公开咨询{n}人次。"]), \
-        {"consultations": n}
+        said = r.choice(["全年未收到任何形式的有关信息公开方面的咨询。", "未收到依申请公开信息的咨询。",
+                         "本年度没有接到政府信息公开方面的咨询。"])
+        return heading + [said], {"consultations": 0}
+    said = r.choice([f"全年共接受公众咨询{n}人次。", f"接受政府信息公开咨询{n}人次。",
+                     f"政府门户网站共收到“县长信箱”留言{n}条，答复{n}条，答复率100%。",
+                     f"全年共受理群众来电来访{n}人次。", f"通过门户网站接受在线咨询{n}次。"])
+    return heading + [r.choice(["", hotline]) + said], {"consultations": n}
+
+
+# Legacy statistics tables: the header arrangements and each metric's row labels real tables use.
+_TABLE_HEADS = (["序号", "统计指标", "计量单位", "数值"], ["统计指标", "单位", "统计数"], ["指标名称", "计量单位", "{year}年度"])
+_ROW_LABELS = {
+    "proactive_items": ["主动公开政府信息", "主动公开政府信息数", "主动公开信息"],
+    "applications_received": ["受理政府信息公开申请", "政府信息公开申请数", "依申请公开数", "受理依申请公开信息总数",
+                              "依申请公开信息总数", "受理申请总数"],
+    "applications_answered": ["已答复申请", "对申请的答复总数", "办结数"],
+    "granted": ["其中：同意公开", "同意公开答复数"],
+    "partially_granted": ["部分公开", "同意部分公开答复数"],
+    "withheld": ["不予公开", "不同意公开答复数"],
+    "consultations": ["接受政府信息公开咨询", "咨询人次"],
+    "fees_yuan": ["依申请公开收取费用", "收取的费用"],
+    "administrative_reviews": ["行政复议", "行政复议数"],
+    "lawsuits": ["行政诉讼", "行政诉讼数"],
+}
+
+
+def _table(r: random.Random, want: dict, year: int) -> list[str]:
+    """A legacy statistics table of the figures, as pipe rows. Proactive disclosure may be in 万条 to two
+    decimals: the table's figure then differs from the narrative's count, and the table's is the report's."""
+    head = [h.format(year=year) for h in r.choice(_TABLE_HEADS)]
+    numbered = head[0] == "序号"
+    rows = []
+    for metric, value in want.items():
+        unit = "人次" if metric == "consultations" else "元" if metric == "fees_yuan" else "件"
+        shown = f"{value:g}"
+        if metric == "proactive_items":
+            unit = "条"
+            if r.random() < 0.5:
+                unit, shown = "万条", f"{value / 1e4:.2f}"
+                want[metric] = round(float(shown) * 1e4, 6)
+        cells = [r.choice(_ROW_LABELS[metric]), unit, shown]
+        rows.append(([str(len(rows) + 1)] if numbered else []) + cells)
+    return [f"附表：{year}年政府信息公开工作统计表"] + [" | ".join(row) + " |" for row in [head] + rows]
 
 
 def legacy_page(seed: int) -> tuple[str, dict, int]:
@@ -97,7 +141,7 @@ def legacy_page(seed: int) -> tuple[str, dict, int]:
     want.update(got)
     reviews_text, got = _reviews(r, r.choice([0, 0, 1, 3]))
     want.update(got)
-    consult_text, got = _consultations(r, r.choice([0, r.randint(5, 3000)]))
+    consultations, got = _consultations(r, r.choice([0, r.randint(5, 3000)]))
     want.update(got)
     fees = _fees(r)
     want["fees_yuan"] = 0
@@ -109,13 +153,15 @@ def legacy_page(seed: int) -> tuple[str, dict, int]:
         ["一、概述", f"{year}年，我单位认真贯彻落实《条例》，全年召开专题会议{r.randint(1, 9)}次。"],
         ["二、主动公开政府信息情况", *_proactive(r, f["proactive_items"], year)],
         ["三、依申请公开政府信息情况", *apps],
-        ["四、政府信息公开咨询处理情况", consult_text],
+        consultations,
         ["五、政府信息公开的收费及减免情况", fees],
         ["六、因政府信息公开申请行政复议、提起行政诉讼的情况", reviews_text],
         ["七、存在的主要问题和改进措施", "工作仍有不足，下一步将进一步规范。"],
     ]
     lines = [title] + [s for sec in sections for s in sec]
     text = ("\n" if r.random() < 0.7 else " ").join(lines)  # a third of pages come as one line
+    if r.random() < 0.35:  # a statistics table after the narrative: its figures are the report's
+        text += "\n" + "\n".join(_table(r, want, year))
     if r.random() < 0.3:
         text = OpenCC("s2t").convert(text)
     return text, want, year

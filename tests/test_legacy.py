@@ -256,3 +256,19 @@ def test_each_figure_not_taken_is_named_with_its_reason():
                      content_type="text/plain; charset=utf-8")
     (line,) = [w for w in p.warnings if w.startswith("legacy proactive_items")]
     assert "166 kept" in line and "not 12000 (a cumulative" in line and "not 32 (a part, channel or topic" in line
+
+
+def test_the_legacy_generator_writes_every_form_it_tests():
+    """The phrase-family test above covers what the generator writes: check it writes each form often."""
+    from nianbao.sample_portal.legacy_pages import legacy_page
+
+    pages = [legacy_page(seed)[0] for seed in range(240)]
+    simplified = [p for p in pages if "报告" in p]
+    assert sum("附表" in p and " | " in p for p in pages) >= 40  # statistics tables, several header arrangements
+    assert sum(w in p for p in pages for w in ("受理政府信息公开申请 |", "依申请公开数 |", "政府信息公开申请数 |",
+                                                "受理依申请公开信息总数 |")) >= 10
+    assert sum("万条" in p for p in simplified) >= 10  # a table whose figure differs from the narrative's
+    assert sum(w in p for p in simplified for w in ("留言", "来电来访", "在线咨询")) >= 20  # 咨询 only in the heading
+    assert sum(w in p for p in simplified for w in ("咨询处理情况", "接受咨询服务情况", "咨询情况")) >= 100
+    assert sum("依申请公开信息的情况" in p or "依申请公开数0件" in p for p in simplified) >= 5
+    assert len(simplified) < len(pages) and sum("\n" not in p.split("附表")[0] for p in pages) >= 40
