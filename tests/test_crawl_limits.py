@@ -138,18 +138,25 @@ class DripServer:
         self.sock.close()
 
 
-def test_a_server_dripping_its_headers_is_cut_off_at_the_deadline_and_not_retried_past_it():
-    drip = DripServer()
+def _fetch_dripped(drip: DripServer, during=None, **session):
+    """(response, seconds) of one fetch from a dripping server, ``during()`` started beside it; the server
+    is closed after."""
     try:
-        s = PoliteSession(delay=0, backoff=0.01, retries=3, respect_robots=False, deadline=2.0)
+        s = PoliteSession(delay=0, respect_robots=False, **session)
         s.allow_portal(drip.url + "/")
+        if during is not None:
+            during()
         started = time.monotonic()
         r = _in_time(lambda: s.fetch(drip.url + "/report.html"), 15)
-        took = time.monotonic() - started
-        assert r.outcome == "timeout" and "within 2 s" in r.detail
-        assert took < 4  # one URL costs its deadline, whatever the retries
+        return r, time.monotonic() - started
     finally:
         drip.close()
+
+
+def test_a_server_dripping_its_headers_is_cut_off_at_the_deadline_and_not_retried_past_it():
+    r, took = _fetch_dripped(DripServer(), backoff=0.01, retries=3, deadline=2.0)
+    assert r.outcome == "timeout" and "within 2 s" in r.detail
+    assert took < 4  # one URL costs its deadline, whatever the retries
 
 
 def test_a_portal_stops_at_its_deadline_and_says_what_it_left(tmp_path):
@@ -223,16 +230,9 @@ def test_a_portal_named_by_its_private_address_is_still_crawled():
 def test_a_signal_cuts_a_request_in_flight_at_once():
     from nianbao.extractors.http import stop_requests
 
-    drip = DripServer(interval=1.0)
-    try:
-        s = PoliteSession(delay=0, retries=3, respect_robots=False, deadline=100.0)
-        s.allow_portal(drip.url + "/")
-        threading.Timer(0.5, stop_requests).start()
-        started = time.monotonic()
-        r = _in_time(lambda: s.fetch(drip.url + "/report.html"), 10)
-        assert r.outcome == "cancelled" and time.monotonic() - started < 5
-    finally:
-        drip.close()
+    r, took = _fetch_dripped(DripServer(interval=1.0), lambda: threading.Timer(0.5, stop_requests).start(),
+                             retries=3, deadline=100.0)
+    assert r.outcome == "cancelled" and took < 5
 
 
 def test_a_hostile_portal_costs_one_url_or_one_report_each_and_the_good_report_is_read(tmp_path, monkeypatch):
@@ -347,11 +347,5 @@ class BodyDripServer(DripServer):
 
 
 def test_a_body_cut_off_at_the_deadline_is_a_timeout_never_a_truncated_page():
-    drip = BodyDripServer(interval=0.2)
-    try:
-        s = PoliteSession(delay=0, retries=0, respect_robots=False, deadline=1.5)
-        s.allow_portal(drip.url + "/")
-        r = _in_time(lambda: s.fetch(drip.url + "/report.html"), 15)
-        assert r.outcome == "timeout" and r.body == b""
-    finally:
-        drip.close()
+    r, _ = _fetch_dripped(BodyDripServer(interval=0.2), retries=0, deadline=1.5)
+    assert r.outcome == "timeout" and r.body == b""
