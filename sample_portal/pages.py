@@ -182,7 +182,11 @@ def active_table(rep: Report, ghost: bool = False) -> str:
     return "\n".join(out)
 
 
-def applications_header(order: list[str]) -> list[str]:
+CORNERS = {"note": "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", "blank": "", "label": "项目"}
+
+
+def applications_header(order: list[str], corner: str = "note") -> list[str]:
+    """The three header rows; ``corner`` is what the merged top-left cell prints (pages differ)."""
     orgs = [a for a in order if a not in ("natural_person", "total")]
     top, sub = [], []
     for a in order:
@@ -192,7 +196,7 @@ def applications_header(order: list[str]) -> list[str]:
             top.append(_td("法人或其他组织", colspan=len(orgs)))
     sub = [_td(APPLICANT_LABELS[a]) for a in order if a in orgs]
     return [
-        "<tr>" + _td("（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", rowspan=3, colspan=3)
+        "<tr>" + _td(CORNERS[corner], rowspan=3, colspan=3)
         + _td("申请人情况", colspan=7) + "</tr>",
         "<tr>" + "".join(top) + "</tr>",
         "<tr>" + "".join(sub) + "</tr>",
@@ -200,10 +204,10 @@ def applications_header(order: list[str]) -> list[str]:
 
 
 def applications_table(rep: Report, order: list[str] | None = None, omit_zero_rows: bool = False,
-                       split_at: int | None = None, shuffle_rows: bool = False) -> str:
+                       split_at: int | None = None, shuffle_rows: bool = False, corner: str = "note") -> str:
     order = order or list(APPLICANT_LABELS)
     rows = OUTCOME_ROWS_2021 if rep.era == "2021" else OUTCOME_ROWS_2019
-    header = applications_header(order)
+    header = applications_header(order, corner)
     printed = [(o, labels) for o, labels in rows
                if not (omit_zero_rows and len(labels) == 3 and not any(rep.applications[(o, a)] for a in order))]
     if shuffle_rows:
@@ -248,7 +252,7 @@ def reviews_table(rep: Report, vertical: bool = False) -> str:
 
 
 def render(rep: Report, *, ghost=False, order=None, omit_zero_rows=False, split_at=None, shuffle_rows=False,
-           vertical_reviews=False, container="TRS_Editor", extra_before="") -> str:
+           vertical_reviews=False, container="TRS_Editor", extra_before="", corner="note") -> str:
     title = f"{rep.publisher}{rep.year}年政府信息公开工作年度报告"
     return f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>{title}_门户网站</title>
 <meta name="ArticleTitle" content="{title}"><meta name="PubDate" content="{rep.year + 1}-01-28 09:00">
@@ -259,7 +263,8 @@ def render(rep: Report, *, ghost=False, order=None, omit_zero_rows=False, split_
 <p>一、总体情况</p><p>{rep.year}年，我市扎实推进政务公开工作。</p>
 <p>二、主动公开政府信息情况</p>{extra_before}{active_table(rep, ghost=ghost)}
 <p>三、收到和处理政府信息公开申请情况</p>
-{applications_table(rep, order=order, omit_zero_rows=omit_zero_rows, split_at=split_at, shuffle_rows=shuffle_rows)}
+{applications_table(rep, order=order, omit_zero_rows=omit_zero_rows, split_at=split_at, shuffle_rows=shuffle_rows,
+                    corner=corner)}
 <p>四、政府信息公开行政复议、行政诉讼情况</p>{reviews_table(rep, vertical=vertical_reviews)}
 <p>五、存在的主要问题及改进情况</p><p>问题仍然存在。</p>
 <p>六、其他需要报告的事项</p><p>无。</p>

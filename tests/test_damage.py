@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from nianbao.sample_portal.pages import Report, render
+from nianbao.sample_portal.pages import APPLICANT_LABELS, Report, render
 from nianbao.transforms.report import parse_report
+
+APPLICANT_ORDER = list(APPLICANT_LABELS)
 
 
 def parsed_values(html: str, **kw):
@@ -60,6 +62,37 @@ def test_damaged_pages(year, damage):
     assert_same(app, rep.applications)
     assert_same(rev, rep.reviews)
     assert p.report["checks_failed"] == 0
+
+
+@pytest.mark.parametrize("corner", ["note", "blank", "label"])
+@pytest.mark.parametrize("seed", range(6))
+def test_applicant_columns_in_any_order_under_any_corner(corner, seed):
+    """The header names the columns' order; its merged corner cell may be blank, a note or a label."""
+    import random
+    rnd = random.Random(seed)
+    orgs = ["commercial_enterprise", "research_institution", "public_interest_org", "legal_service_org", "other_org"]
+    rnd.shuffle(orgs)
+    order = rnd.choice([["total", "natural_person"] + orgs, ["natural_person"] + orgs + ["total"],
+                        ["natural_person", "total"] + orgs])
+    rep = Report(rnd.choice([2019, 2020, 2022, 2024]), seed=seed).fill()
+    p, act, app, rev = parsed_values(render(rep, order=order, corner=corner, split_at=rnd.choice([None, 9, 14])))
+    assert_same(app, rep.applications)
+    assert p.report["checks_failed"] == 0
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_total_first_without_a_header_is_chosen_by_the_row_sums(seed):
+    """With the header lost, 总计 printed first is recognised because only then do the rows add up."""
+    import re
+    rep = Report(2020 + seed, seed=seed).fill()
+    order = ["total"] + [a for a in APPLICANT_ORDER if a != "total"]
+    html = render(rep, order=order)
+    html = re.sub(r"<tr><td rowspan=\"3\" colspan=\"3\">.*?</tr>\s*<tr>.*?</tr>\s*<tr>.*?</tr>", "", html, count=1,
+                  flags=re.S)
+    assert "申请人情况" not in html
+    p, act, app, rev = parsed_values(html)
+    assert_same(app, rep.applications)
+    assert any("under which" in w for w in p.report["warnings"])
 
 
 def test_omitted_zero_rows_stay_absent():

@@ -21,6 +21,37 @@ TOP_LEVEL = {"received", "carried_over", "granted", "partially_granted", "total_
 
 
 def read_applications(rows: list[Row]) -> tuple[list[dict], list[str]]:
+    """Cells of section 三. When no header names the applicant columns, the orders tables are printed in
+    are each tried and the one under which the most rows add up to their 总计 is kept."""
+    cells, warnings, from_header = _read(rows, None)
+    if from_header:
+        return cells, warnings
+    best = (_rows_adding_up(cells, list(APPLICANTS)), list(APPLICANTS), cells, warnings)
+    for order in ALTERNATIVE_ORDERS:
+        c, w, _ = _read(rows, order)
+        score = _rows_adding_up(c, order)
+        if score > best[0]:
+            best = (score, order, c, w + [f"三: the header does not say the applicant columns' order; read as "
+                                           f"{' | '.join(order)}, under which {score} rows add up to 总计"])
+    return best[2], best[3]
+
+
+# Orders in which pages print the applicant columns, tried when the header cannot be read.
+ALTERNATIVE_ORDERS = [["total"] + [a for a in APPLICANTS if a != "total"]]
+
+
+def _rows_adding_up(cells: list[dict], order: list[str]) -> int:
+    by_row: dict[str, dict[str, str]] = {}
+    for c in cells:
+        by_row.setdefault(c["outcome"], {})[c["applicant"]] = c["raw"]
+    return sum(_row_adds_up([r.get(a, "") for a in order], order) for r in by_row.values()
+               if any(parse_value(v).value for v in r.values()))
+
+
+def _read(rows: list[Row], forced: list[str] | None) -> tuple[list[dict], list[str], bool]:
+    """Section 三 read with the header's applicant order (or ``forced``); also says whether a header named
+    the order."""
+    from_header = False
     cells: dict[tuple[str, str], dict] = {}
     warnings: list[str] = []
     header_cells: list[str] = []
@@ -30,8 +61,9 @@ def read_applications(rows: list[Row]) -> tuple[list[dict], list[str]]:
     last: str | None = None
     for row in rows:
         labels, values = row.split()
-        if _is_header(labels):
-            header_cells.extend(labels)
+        texts = labels if labels or row.has_numbers else [v for v in values if v.strip()]
+        if _is_header(texts):  # (a header's blank corner cell reads as a blank value)
+            header_cells.extend(texts)
             order = None
             continue
         if not values:  # a group label on a row of its own: (三)不予公开
@@ -42,7 +74,8 @@ def read_applications(rows: list[Row]) -> tuple[list[dict], list[str]]:
             orphans.append((last, row, labels, values))
             continue
         if order is None:
-            order = applicant_order(header_cells)
+            order = forced or applicant_order(header_cells)
+            from_header = from_header or (forced is None and _order_named(header_cells))
             header_cells = []
         row_group = None
         for lab in labels:
@@ -71,8 +104,8 @@ def read_applications(rows: list[Row]) -> tuple[list[dict], list[str]]:
             if not v.ok:
                 warnings.append(f"三: {outcome}/{applicant} cell {raw!r} is not a number")
             cells[(outcome, applicant)] = {"outcome": outcome, "applicant": applicant, "value": v.value, "raw": raw}
-    _place_orphans(orphans, cells, order or list(APPLICANTS), warnings)
-    return list(cells.values()), warnings
+    _place_orphans(orphans, cells, order or forced or list(APPLICANTS), warnings)
+    return list(cells.values()), warnings, from_header
 
 
 OUTCOME_ORDER = code_order("applications", "outcome")
@@ -151,6 +184,14 @@ def _is_header(labels: list[str]) -> bool:
 
 def applicant_order(header_cells: list[str]) -> list[str]:
     """Applicant codes in the order the header prints them (standard order if unreadable)."""
+    return _header_order(header_cells) or list(APPLICANTS)
+
+
+def _order_named(header_cells: list[str]) -> bool:
+    return _header_order(header_cells) is not None
+
+
+def _header_order(header_cells: list[str]) -> list[str] | None:
     tokens: list[str] = []
     for cell in header_cells:
         t = norm_label(cell)
@@ -169,7 +210,7 @@ def applicant_order(header_cells: list[str]) -> list[str]:
         tokens = rest[:i] + orgs + rest[i:]
     if sorted(tokens) == sorted(APPLICANTS):
         return tokens
-    return list(APPLICANTS)
+    return None
 
 
 def _fit(row: Row, values: list[str], order: list[str], warnings: list[str], outcome: str) -> list[str]:
