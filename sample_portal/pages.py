@@ -204,7 +204,10 @@ def applications_header(order: list[str], corner: str = "note") -> list[str]:
 
 
 def applications_table(rep: Report, order: list[str] | None = None, omit_zero_rows: bool = False,
-                       split_at: int | None = None, shuffle_rows: bool = False, corner: str = "note") -> str:
+                       split_at: int | None = None, shuffle_rows: bool = False, corner: str = "note",
+                       ghost_at: int | None = None) -> str:
+    """Section 三's table. ``ghost_at``: an empty cell Word adds at that value position in every data row
+    (the header does not have it)."""
     order = order or list(APPLICANT_LABELS)
     rows = OUTCOME_ROWS_2021 if rep.era == "2021" else OUTCOME_ROWS_2019
     header = applications_header(order, corner)
@@ -223,8 +226,10 @@ def applications_table(rep: Report, order: list[str] | None = None, omit_zero_ro
             while not last and i + span < len(printed) and printed[i + span][1][:depth + 1] == labels[:depth + 1]:
                 span += 1
             cells.append(_td(lab, rowspan=span, colspan=4 - len(labels) if last else 1))
-        vals = [rep.applications[(outcome, a)] for a in order]
-        body.append("<tr>" + "".join(cells) + "".join(_td(_fmt(v)) for v in vals) + "</tr>")
+        vals = [_fmt(rep.applications[(outcome, a)]) for a in order]
+        if ghost_at is not None:
+            vals.insert(ghost_at, "")
+        body.append("<tr>" + "".join(cells) + "".join(_td(v) for v in vals) + "</tr>")
     if split_at:
         return ("<table border='1'>" + "".join(header + body[:split_at]) + "</table>\n<p></p>\n"
                 + "<table border='1'>" + "".join(header + body[split_at:]) + "</table>")
@@ -252,7 +257,7 @@ def reviews_table(rep: Report, vertical: bool = False) -> str:
 
 
 def render(rep: Report, *, ghost=False, order=None, omit_zero_rows=False, split_at=None, shuffle_rows=False,
-           vertical_reviews=False, container="TRS_Editor", extra_before="", corner="note") -> str:
+           vertical_reviews=False, container="TRS_Editor", extra_before="", corner="note", ghost_at=None) -> str:
     title = f"{rep.publisher}{rep.year}年政府信息公开工作年度报告"
     return f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>{title}_门户网站</title>
 <meta name="ArticleTitle" content="{title}"><meta name="PubDate" content="{rep.year + 1}-01-28 09:00">
@@ -264,7 +269,7 @@ def render(rep: Report, *, ghost=False, order=None, omit_zero_rows=False, split_
 <p>二、主动公开政府信息情况</p>{extra_before}{active_table(rep, ghost=ghost)}
 <p>三、收到和处理政府信息公开申请情况</p>
 {applications_table(rep, order=order, omit_zero_rows=omit_zero_rows, split_at=split_at, shuffle_rows=shuffle_rows,
-                    corner=corner)}
+                    corner=corner, ghost_at=ghost_at)}
 <p>四、政府信息公开行政复议、行政诉讼情况</p>{reviews_table(rep, vertical=vertical_reviews)}
 <p>五、存在的主要问题及改进情况</p><p>问题仍然存在。</p>
 <p>六、其他需要报告的事项</p><p>无。</p>

@@ -80,6 +80,17 @@ def test_applicant_columns_in_any_order_under_any_corner(corner, seed):
     assert p.report["checks_failed"] == 0
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_an_empty_column_word_added_to_every_row_is_dropped(seed):
+    import random
+    rnd = random.Random(seed)
+    rep = Report(rnd.choice([2019, 2020, 2022, 2024]), seed=seed).fill()
+    html = render(rep, ghost_at=rnd.randint(1, 6), split_at=rnd.choice([None, 9, 14]), corner=rnd.choice(["note", "blank"]))
+    p, act, app, rev = parsed_values(html)
+    assert_same(app, rep.applications)
+    assert p.report["checks_failed"] == 0
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_total_first_without_a_header_is_chosen_by_the_row_sums(seed):
     """With the header lost, 总计 printed first is recognised because only then do the rows add up."""

@@ -59,6 +59,7 @@ def _read(rows: list[Row], forced: list[str] | None) -> tuple[list[dict], list[s
     group: str | None = None
     orphans: list[tuple[str | None, Row, list[str], list[str]]] = []  # (outcome above, row, labels, values)
     last: str | None = None
+    ghosts = _ghost_columns(rows)
     for row in rows:
         labels, values = row.split()
         texts = labels if labels or row.has_numbers else [v for v in values if v.strip()]
@@ -70,6 +71,7 @@ def _read(rows: list[Row], forced: list[str] | None) -> tuple[list[dict], list[s
             for lab in labels:
                 group = group_of(lab) or group
             continue
+        values = [v for i, v in enumerate(values) if i not in ghosts.get((row.grid_no, len(values)), ())]
         if not labels:
             orphans.append((last, row, labels, values))
             continue
@@ -106,6 +108,21 @@ def _read(rows: list[Row], forced: list[str] | None) -> tuple[list[dict], list[s
             cells[(outcome, applicant)] = {"outcome": outcome, "applicant": applicant, "value": v.value, "raw": raw}
     _place_orphans(orphans, cells, order or forced or list(APPLICANTS), warnings)
     return list(cells.values()), warnings, from_header
+
+
+def _ghost_columns(rows: list[Row]) -> dict[tuple[int, int], set[int]]:
+    """Value positions blank in every row of a table that has more value cells than applicant columns: a
+    column Word added (a ghost), which the figures never use. Keyed by table and row width, so a row of
+    another shape in the same table keeps its cells."""
+    n = len(APPLICANTS)
+    blank: dict[tuple[int, int], set[int]] = {}
+    for row in rows:
+        labels, values = row.split()
+        if labels and len(values) > n and any(v.strip() for v in values):
+            here = {i for i, v in enumerate(values) if not v.strip()}
+            key = (row.grid_no, len(values))
+            blank[key] = blank[key] & here if key in blank else here
+    return {k: v for k, v in blank.items() if len(v) == k[1] - n}
 
 
 OUTCOME_ORDER = code_order("applications", "outcome")
