@@ -11,7 +11,8 @@ only with a CJK font of the machine's.
 Styles vary what real exports vary: the title wrapped over two centred lines,
 page footers ("- 3 -", "第3页"), a running header, zero cells printed as "0",
 "/", "—" or left blank, and tables that break across pages with or without
-their header rows repeated.
+their header rows repeated, the merged group cell (三、本年度办理结果) printed
+again on the new page or left blank there.
 """
 
 from __future__ import annotations
@@ -49,8 +50,9 @@ def _font() -> None:
         pdfmetrics.registerFont(font)
 
 
-def render_pdf(rep: Report, seed: int = 0) -> tuple[bytes, dict]:
-    """(PDF bytes, the style drawn): the report's paragraphs and its three tables, in one of several styles."""
+def render_pdf(rep: Report, seed: int = 0, **force) -> tuple[bytes, dict]:
+    """(PDF bytes, the style drawn): the report's paragraphs and its three tables, in one of several styles
+    (``force`` sets some of them: page_break_in_table=True)."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
@@ -62,7 +64,8 @@ def render_pdf(rep: Report, seed: int = 0) -> tuple[bytes, dict]:
     rng = random.Random(seed)
     style = {"zero": rng.choice(BLANK_FORMS), "footer": rng.choice(["- {n} -", "第{n}页", "— {n} —"]),
              "header": rng.random() < 0.5, "repeat_header": rng.random() < 0.5, "wrap_title": rng.random() < 0.6,
-             "page_break_in_table": rng.random() < 0.5}
+             "page_break_in_table": rng.random() < 0.5, "blank_group_on_new_page": rng.random() < 0.5}
+    style.update(force)
     body = ParagraphStyle("body", fontName=FONT, fontSize=10.5, leading=17, wordWrap="CJK")
     big = ParagraphStyle("title", fontName=FONT, fontSize=18, leading=26, alignment=1, wordWrap="CJK")
     title = f"{rep.publisher}{rep.year}年政府信息公开工作年度报告"
@@ -83,6 +86,10 @@ def render_pdf(rep: Report, seed: int = 0) -> tuple[bytes, dict]:
             # the table continues on the next page, its header rows printed again or not
             cut = rng.randint(5, len(grid.cells) - 3)
             first, rest = _rows(grid, 0, cut), _rows(grid, cut, len(grid.cells))
+            if style["blank_group_on_new_page"]:  # Word leaves a merged group cell blank where it goes on
+                above = {o for row in first.origin for o in row}
+                rest.cells = [["" if o in above else t for t, o in zip(row, o_row, strict=True)]
+                              for row, o_row in zip(rest.cells, rest.origin, strict=True)]
             if style["repeat_header"]:
                 rest = _rows(grid, 0, _header_rows(grid), rest)
             flow += [_table(first, style, Table, TableStyle, colors), PageBreak(),

@@ -17,6 +17,7 @@ from nianbao.transforms.vocabulary import match
 
 # compiled at import, not at a crawl worker's first page
 _YEAR = re.compile(r"(20\d\d)年")
+_LABEL_AFTER_BLANK = re.compile(r"^(?:[(（]?[一二三四五六七八九十\d]{1,2}[)）、.．]|.{4,})")
 _NOTE = re.compile(r"^[(（]?(?:注|说明|备注)")
 
 SECTIONS = ("active_disclosure", "applications", "reviews_litigation")
@@ -46,10 +47,16 @@ class Row:
     grid_no: int
 
     def split(self) -> tuple[list[str], list[str]]:
-        """Leading label cells and the value cells after them (logical view)."""
+        """Leading label cells and the value cells after them (logical view). Blank cells before a label
+        belong to the labels: a table continued on a new page leaves the merged group column
+        (三、本年度办理结果) blank in front of the row's own label."""
         i = 0
-        while i < len(self.logical) and not parse_value(self.logical[i]).ok:
-            i += 1
+        for j, cell in enumerate(self.logical):
+            if not cell.strip():
+                continue
+            if parse_value(cell).ok or (j > i and not _LABEL_AFTER_BLANK.match(norm(cell))):
+                break  # (a short note after a blank, 不适用, is a value cell)
+            i = j + 1
         return self.logical[:i], self.logical[i:]
 
     @property
