@@ -2,6 +2,8 @@
 section 四's fifteen, a section 三 row whose label was printed elsewhere or cut short. When no reading
 adds up, nothing is guessed: the row is skipped and a warning names it."""
 
+import re
+
 import pytest
 
 from nianbao.sample_portal.pages import Report, render_pipe
@@ -57,6 +59,33 @@ def test_a_row_whose_label_was_printed_elsewhere_is_placed_by_the_totals(year, s
     got = {(r["outcome"], r["applicant"]): r["value"] for r in p.applications}
     assert got == rep.applications
     assert any(f"a row with no label read as {outcome}" in w for w in p.report["warnings"]), p.report["warnings"]
+    assert p.report["checks_failed"] == 0
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_labels_of_several_rows_printed_above_the_table_are_read_by_the_template(seed):
+    """A PDF converter pulled the labels of k consecutive rows out of them and printed them as text lines
+    above the rest of the table: the rows between two rows still labelled fill the template's rows there,
+    whatever the loose text seems to label."""
+    import random
+    rnd = random.Random(seed)
+    year = rnd.choice([2019, 2020, 2021, 2022, 2023, 2024])
+    rep = Report(year, seed=seed).fill()
+    page = render_pipe(rep).splitlines()
+    labelled = [i for i, x in enumerate(page) if re.match(r"^(?:[1-8]\.|（[一二三四五六七]）)\S+ \| [\d.]+ \|", x)]
+    k = rnd.randint(1, 3)
+    start = rnd.randrange(len(labelled) - k)
+    rows = labelled[start:start + k]
+    assume_consecutive = rows == list(range(rows[0], rows[0] + k))
+    if not assume_consecutive:
+        rows = rows[:1]
+    pulled = [page[i].split(" | ", 1)[0] for i in rows]
+    for i in rows:
+        page[i] = page[i].split(" | ", 1)[1]
+    page[rows[0]:rows[0]] = [""] + [p_[j:j + 9] for p_ in pulled for j in range(0, len(p_), 9)]
+    p = parse("\n".join(page))
+    got = {(r["outcome"], r["applicant"]): r["value"] for r in p.applications}
+    assert got == rep.applications, (pulled, p.report["warnings"])
     assert p.report["checks_failed"] == 0
 
 

@@ -7,6 +7,10 @@ the order the header prints them, so a reordered table still maps right.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from itertools import combinations
+from math import comb
+
 from nianbao.transforms.checks import run_checks
 from nianbao.transforms.normalize import label as norm_label
 from nianbao.transforms.numbers import parse_value
@@ -20,15 +24,16 @@ GROUP_OF_CODE = {c.code: c.group for c in codes("applications", "outcome") if c.
 TOP_LEVEL = {"received", "carried_over", "granted", "partially_granted", "total_handled", "carried_forward"}
 
 
-def read_applications(rows: list[Row]) -> tuple[list[dict], list[str]]:
-    """Cells of section 三. When no header names the applicant columns, the orders tables are printed in
-    are each tried and the one under which the most rows add up to their 总计 is kept."""
-    cells, warnings, from_header = _read(rows, None)
+def read_applications(rows: list[Row], era_hint: str | None = None) -> tuple[list[dict], list[str]]:
+    """Cells of section 三 (``era_hint``: the format the report's year uses, for rows placed by the template).
+    When no header names the applicant columns, the orders tables are printed in are each tried and the
+    one under which the most rows add up to their 总计 is kept."""
+    cells, warnings, from_header = _read(rows, None, era_hint)
     if from_header:
         return cells, warnings
     best = (_rows_adding_up(cells, list(APPLICANTS)), list(APPLICANTS), cells, warnings)
     for order in ALTERNATIVE_ORDERS:
-        c, w, _ = _read(rows, order)
+        c, w, _ = _read(rows, order, era_hint)
         score = _rows_adding_up(c, order)
         if score > best[0]:
             best = (score, order, c, w + [f"三: the header does not say the applicant columns' order; read as "
@@ -48,17 +53,29 @@ def _rows_adding_up(cells: list[dict], order: list[str]) -> int:
                if any(parse_value(v).value for v in r.values()))
 
 
-def _read(rows: list[Row], forced: list[str] | None) -> tuple[list[dict], list[str], bool]:
+@dataclass
+class _Line:
+    """A data row of section 三 in page order, with the outcome its label names (None: no label, or one
+    not recognised)."""
+
+    outcome: str | None
+    row: Row
+    labels: list[str]
+    values: list[str]
+    order: list[str]
+    weak: bool  # the label is text printed above the table, not a cell of the row
+
+
+def _read(rows: list[Row], forced: list[str] | None, era_hint: str | None = None
+          ) -> tuple[list[dict], list[str], bool]:
     """Section 三 read with the header's applicant order (or ``forced``); also says whether a header named
     the order."""
     from_header = False
-    cells: dict[tuple[str, str], dict] = {}
     warnings: list[str] = []
     header_cells: list[str] = []
     order: list[str] | None = None
     group: str | None = None
-    orphans: list[tuple[str | None, Row, list[str], list[str]]] = []  # (outcome above, row, labels, values)
-    last: str | None = None
+    lines: list[_Line] = []
     ghosts = _ghost_columns(rows)
     for row in rows:
         labels, values = row.split()
@@ -72,8 +89,9 @@ def _read(rows: list[Row], forced: list[str] | None) -> tuple[list[dict], list[s
                 group = group_of(lab) or group
             continue
         values = [v for i, v in enumerate(values) if i not in ghosts.get((row.grid_no, len(values)), ())]
+        weak = bool(row.origin) and row.origin[0] == -1
         if not labels:
-            orphans.append((last, row, labels, values))
+            lines.append(_Line(None, row, labels, values, order or forced or list(APPLICANTS), weak))
             continue
         if order is None:
             order = forced or applicant_order(header_cells)
@@ -91,23 +109,132 @@ def _read(rows: list[Row], forced: list[str] | None) -> tuple[list[dict], list[s
             if outcome:
                 break
         row_group = row_group or GROUP_OF_CODE.get(outcome)
-        if outcome is None:
-            orphans.append((last, row, labels, values))
-            continue
-        last = outcome
-        group = row_group or (None if outcome in TOP_LEVEL else group)
-        if any(k[0] == outcome for k in cells):
-            # A second table with the same rows: pages quote last year's table before this year's.
-            warnings.append(f"三: row {outcome} printed twice; the later one is kept")
-            cells = {k: c for k, c in cells.items() if k[0] != outcome}
-        values = _fit(row, values, order, warnings, outcome)
-        for applicant, raw in zip(order, values, strict=False):
-            v = parse_value(raw)
-            if not v.ok:
-                warnings.append(f"三: {outcome}/{applicant} cell {raw!r} is not a number")
-            cells[(outcome, applicant)] = {"outcome": outcome, "applicant": applicant, "value": v.value, "raw": raw}
-    _place_orphans(orphans, cells, order or forced or list(APPLICANTS), warnings)
+        lines.append(_Line(outcome, row, labels, values, order, weak))
+        if outcome is not None:
+            group = row_group or (None if outcome in TOP_LEVEL else group)
+    era_2021 = any(ln.outcome in ERA_2021 for ln in lines) or (
+        era_hint == "2021" and not any(ln.outcome == "other" for ln in lines))
+    template = [c for c in OUTCOME_ORDER if not (c == "other" and era_2021 or c in ERA_2021 and not era_2021)]
+    lines = _unlabel_misplaced(lines, template, warnings)
+    cells: dict[tuple[str, str], dict] = {}
+    for ln in lines:
+        if ln.outcome is not None:
+            _store(cells, ln, _fit(ln.row, ln.values, ln.order, warnings, ln.outcome), warnings)
+    _place_by_template(lines, cells, template, warnings)
     return list(cells.values()), warnings, from_header
+
+
+def _store(cells: dict, ln: _Line, values: list[str], warnings: list[str], outcome: str | None = None) -> None:
+    outcome = outcome or ln.outcome
+    if any(k[0] == outcome for k in cells):
+        # A second table with the same rows: pages quote last year's table before this year's.
+        warnings.append(f"三: row {outcome} printed twice; the later one is kept")
+        for k in [k for k in cells if k[0] == outcome]:
+            del cells[k]
+    for applicant, raw in zip(ln.order, values, strict=False):
+        v = parse_value(raw)
+        if not v.ok:
+            warnings.append(f"三: {outcome}/{applicant} cell {raw!r} is not a number")
+        cells[(outcome, applicant)] = {"outcome": outcome, "applicant": applicant, "value": v.value, "raw": raw}
+
+
+def _unlabel_misplaced(lines: list[_Line], template: list[str], warnings: list[str]) -> list[_Line]:
+    """A label taken from text printed above a table (a PDF converter pulled the labels of several rows out
+    of them) is a hint: the rows between two rows labelled in their own cells are read by the template
+    when they are exactly as many as the template rows between those two, and a hint that stands outside
+    them is never kept."""
+    strong = [i for i, ln in enumerate(lines) if ln.outcome in template and not ln.weak]
+    out = []
+    for i, ln in enumerate(lines):
+        if ln.outcome and ln.weak:
+            above = max((j for j in strong if j < i), default=None)
+            below = min((j for j in strong if j > i), default=None)
+            lo = template.index(lines[above].outcome) if above is not None else -1
+            hi = template.index(lines[below].outcome) if below is not None else len(template)
+            between = (below if below is not None else len(lines)) - (above if above is not None else -1) - 1
+            here = template.index(ln.outcome) if ln.outcome in template else None
+            if here is None or not lo < here < hi or between == hi - lo - 1:
+                warnings.append(f"三: the text above a table ({ln.labels[0][:20]!r}) is not taken as a row's label: "
+                                f"the rows there are placed by the template")
+                ln = _Line(None, ln.row, [], ln.values, ln.order, False)
+        out.append(ln)
+    return out
+
+
+def _place_by_template(lines: list[_Line], cells: dict, template: list[str], warnings: list[str]) -> None:
+    """Rows without a recognised label, read by the national template: a run of them between two labelled
+    rows fills the template rows missing between those two, in order. When the run is as long as the
+    gap, that is its reading (kept unless it breaks a 总计 that held without it); when it is shorter
+    (pages leave out all-zero rows), the one placement under which every applicant's 总计 adds up is
+    kept. A row with a label that is not recognised only goes where that label is a piece of the
+    template row's. Anything else is skipped, and a warning names it."""
+    prev, run = -1, []
+    for ln in [*lines, None]:
+        if ln is not None and ln.outcome is None:
+            run.append(ln)
+            continue
+        here = len(template) if ln is None else template.index(ln.outcome) if ln.outcome in template else None
+        if run:
+            upper = here if here is not None and here > prev else len(template)
+            gap = [c for c in template[prev + 1:upper] if not any(k[0] == c for k in cells)]
+            _place_run(run, gap, cells, warnings, template[prev] if prev >= 0 else None)
+            run = []
+        if here is not None and ln is not None:
+            prev = here
+
+
+MAX_PLACEMENTS = 5000
+
+
+def _place_run(run: list[_Line], gap: list[str], cells: dict, warnings: list[str], above: str | None) -> None:
+    fitted = [_fit(ln.row, ln.values, ln.order, [], "") for ln in run]
+    zero = [all(parse_value(v).value == 0 for v in f) for f in fitted]
+    chosen: tuple[str, ...] | None = None
+    why = ""
+    if gap and len(run) <= len(gap):
+        placements = (combinations(gap, len(run)) if comb(len(gap), len(run)) <= MAX_PLACEMENTS
+                      else [tuple(gap[:len(run)])])
+        fitting = [p for p in placements if all(_label_fits(ln, code) for ln, code in zip(run, p, strict=True))]
+        failed_before = _failed_totals(cells, run[0].order)
+        adding_up = []
+        for p in fitting:
+            trial = dict(cells)
+            for ln, code, f in zip(run, p, fitted, strict=True):
+                trial.update({(code, a): {"value": parse_value(raw).value} for a, raw in zip(ln.order, f, strict=False)})
+            failed = _failed_totals(trial, run[0].order)
+            if failed == 0 and _totals_add_up(trial, run[0].order):
+                adding_up.append(p)
+            elif len(run) == len(gap) and failed <= failed_before:
+                chosen, why = p, "the rows missing there, in the template's order"
+        if len(run) == len(gap) and fitting and not chosen and adding_up:
+            chosen, why = adding_up[0], "the rows missing there (with them every 总计 adds up)"
+        elif len(run) < len(gap) and len(adding_up) == 1:
+            chosen, why = adding_up[0], "the one placement under which every 总计 adds up"
+        elif len(run) < len(gap) and all(zero) and tuple(gap[:len(run)]) in fitting:
+            chosen, why = tuple(gap[:len(run)]), "the rows after it (all zero)"
+    if chosen is None:
+        for ln in run:
+            if ln.labels:
+                warnings.append(f"三: row {' / '.join(ln.labels)[:50]!r} not recognised; skipped")
+            else:
+                warnings.append(f"三: a row of values with no label ({' | '.join(ln.values)[:40]}); skipped")
+        return
+    for ln, code, f in zip(run, chosen, fitted, strict=True):
+        _store(cells, ln, f, warnings, code)
+        what = f"label {' / '.join(ln.labels)[:30]!r}" if ln.labels else "no label"
+        warnings.append(f"三: a row with {what} read as {code}, after {above or 'the header'}: {why}")
+
+
+def _label_fits(ln: _Line, code: str) -> bool:
+    """A row's unrecognised label is a piece of the template row's (行政机关不再处理其政府信息公 cut short)."""
+    text = norm_label("".join(ln.labels))
+    return not ln.labels or (len(text) >= 2 and text in FULL_LABELS[code])
+
+
+def _failed_totals(cells: dict, order: list[str]) -> int:
+    return sum(not c["passed"] for c in run_checks(
+        [{"outcome": o, "applicant": a, "value": c["value"]} for (o, a), c in cells.items() if a in order], [])
+        if c["check"] == "applications.total_handled")
 
 
 def _ghost_columns(rows: list[Row]) -> dict[tuple[int, int], set[int]]:
@@ -128,55 +255,6 @@ def _ghost_columns(rows: list[Row]) -> dict[tuple[int, int], set[int]]:
 OUTCOME_ORDER = code_order("applications", "outcome")
 FULL_LABELS = {r["code"]: norm_label(r["label_zh"]) for r in vocabulary()
                if r["table"] == "applications" and r["dimension"] == "outcome"}
-
-
-def _place_orphans(orphans: list, cells: dict, order: list[str], warnings: list[str]) -> None:
-    """Rows whose label is lost (a dump printed it elsewhere) or cut short (行政机关不再处理其政府信息公):
-    such a row is read as the row the national order puts next after the one above it, when that row is
-    missing, its label (if any) is a piece of that row's label, and the report's 总计 agrees: with the row
-    placed, every applicant's 总计 is the sum of its outcome rows (an all-zero row cannot break a sum, so
-    it only needs the place). Otherwise the row is skipped, and a warning names it."""
-    era_2021 = any(k[0] in ERA_2021 for k in cells)
-    placed_above: str | None = None
-    for above, row, labels, values in orphans:
-        above = placed_above if placed_above and _follows(placed_above, above) else above
-        nxt = _next_outcome(above, era_2021)
-        text = norm_label("".join(labels))
-        fits = nxt is not None and not any(k[0] == nxt for k in cells) and \
-            (not labels or (len(text) >= 6 and text in FULL_LABELS[nxt]))
-        if fits:
-            fitted = _fit(row, values, order, [], nxt)
-            trial = {**cells, **{(nxt, a): {"value": parse_value(raw).value} for a, raw in zip(order, fitted,
-                                                                                                  strict=False)}}
-            zero = all(parse_value(v).value == 0 for v in fitted)
-            if zero or _totals_add_up(trial, order):
-                for applicant, raw in zip(order, fitted, strict=False):
-                    cells[(nxt, applicant)] = {"outcome": nxt, "applicant": applicant,
-                                               "value": parse_value(raw).value, "raw": raw}
-                what = f"label {' / '.join(labels)[:30]!r}" if labels else "no label"
-                warnings.append(f"三: a row with {what} read as {nxt}, the row after {above} "
-                                + ("(all zero)" if zero else "(with it every 总计 adds up)"))
-                placed_above = nxt
-                continue
-        if labels:
-            warnings.append(f"三: row {' / '.join(labels)[:50]!r} not recognised; skipped")
-        else:
-            warnings.append(f"三: a row of values with no label ({' | '.join(values)[:40]}); skipped")
-
-
-def _follows(placed: str, above: str | None) -> bool:
-    """The orphan placed last sits below ``above`` (both come after it in the page)."""
-    return above is None or OUTCOME_ORDER.index(placed) > OUTCOME_ORDER.index(above)
-
-
-def _next_outcome(above: str | None, era_2021: bool) -> str | None:
-    if above is None or above in ("total_handled", "carried_forward"):
-        return None
-    for code in OUTCOME_ORDER[OUTCOME_ORDER.index(above) + 1:]:
-        if code == "other" and era_2021 or code in ERA_2021 and not era_2021:
-            continue
-        return code
-    return None
 
 
 def _totals_add_up(cells: dict, order: list[str]) -> bool:

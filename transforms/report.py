@@ -141,7 +141,7 @@ def parse_report(data: bytes, source_url: str = "", fetched_at: datetime | None 
     warnings += w
     era_hint = "2021" if (y or 0) >= 2021 else "2019"
     active, w1 = read_active(by_section["active_disclosure"], era_hint)
-    apps, w2 = read_applications(by_section["applications"])
+    apps, w2 = read_applications(by_section["applications"], era_hint)
     reviews, w3 = read_reviews(by_section["reviews_litigation"])
     derive_application_totals(apps)
     derive_review_totals(reviews)

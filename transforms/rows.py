@@ -29,10 +29,11 @@ _ROW_SIGNS = {
                      "结转下年", "法人或其他组织", "国家秘密", "不予处理", "无法提供"),
     "reviews_litigation": ("结果维持", "结果纠正", "行政复议", "行政诉讼", "复议后起诉", "直接起诉", "尚未审结"),
 }
+# A section is known by its words, whatever its number: pages that drop 一、总体情况 call 三 "二、".
 _HEADING_SECTION = (
-    (re.compile(r"^[二2][、.．]?.{0,6}主动公开"), "active_disclosure"),
-    (re.compile(r"^[三3][、.．]?.{0,6}(收到和处理|依申请)"), "applications"),
-    (re.compile(r"^[四4][、.．]?.{0,20}(行政复议|行政诉讼)"), "reviews_litigation"),
+    (re.compile(r"^(?:[二2][、.．]?|[一三][、.．]).{0,6}主动公开"), "active_disclosure"),
+    (re.compile(r"^(?:[三3][、.．]?|[二四][、.．]).{0,6}(收到和处理|依申请)"), "applications"),
+    (re.compile(r"^(?:[四4][、.．]?|[三五][、.．]).{0,20}(行政复议|行政诉讼)"), "reviews_litigation"),
     # 五、 六、 end the tables; "5." is a row label of 三 (5.要求行政机关确认…) printed on a line of its own
     (re.compile(r"^(?:[五六七][、.．]|[5-7]、)"), None),
 )
