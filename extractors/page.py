@@ -110,7 +110,7 @@ def parse_text(text: str) -> Page:
     # a page break inside a table; a flipbook's "Page 9 - 2020年报_审计局" keeps its title part
     lines = [_RUNNING_TITLE.sub("", ln) for ln in lines]
     lines = [ln for ln in lines if not PAGE_FOOTER.match(ln.strip())]
-    lines = _cells_as_pipe_lines([part for line in lines for part in _unfold(line)])
+    lines = _cells_as_pipe_lines(_rejoin_wrapped_pipes([part for line in lines for part in _unfold(line)]))
     pipe: list[str] = []
     spaced = SpacedTable()
     context = ""
@@ -222,6 +222,20 @@ def _prose_before_pipes(line: str) -> tuple[str, str]:
         return "", line
     m = _SENTENCES_THEN_CELLS.match(line)
     return (m.group(1), m.group(2).strip()) if m else ("", line)
+
+
+def _rejoin_wrapped_pipes(lines: list[str]) -> list[str]:
+    """A cell whose closing pipe a dump wrapped onto the next line (`0` then a line of `|`), as the last
+    cell of each row of a one-cell-per-line table often is: put the pipe back on the cell's line, which
+    is where the reader of such tables looks for it."""
+    out: list[str] = []
+    for line in lines:
+        s = line.strip()
+        if s == "|" and out and (prev := out[-1].strip()) and "|" not in prev and len(prev) <= 40:
+            out[-1] = prev + " |"
+            continue
+        out.append(line)
+    return out
 
 
 def _cells_as_pipe_lines(lines: list[str]) -> list[str]:

@@ -339,7 +339,15 @@ def _blank_lines(cells: list[str], width: int) -> list[str]:
     return [x for c in cells if c for x in (c, "")]
 
 
-_DUMP_FORMS = {"pipes": _pipes, "blank_lines": _blank_lines,
+def _wrapped_pipes(cells: list[str], width: int) -> list[str]:
+    """One cell per line, tab-indented; the pipe after the row's last cell on a line of its own; a line of
+    tabs ends the row (a web table copied out of a browser)."""
+    if not cells:
+        return []
+    return [f"\t\t\t{c}  | " for c in cells[:-1]] + [f"\t\t\t{cells[-1]}", "   | ", "\t\t"]
+
+
+_DUMP_FORMS = {"pipes": _pipes, "wrapped_pipes": _wrapped_pipes, "blank_lines": _blank_lines,
                "lone_pipes": lambda cells, width: [" | ".join(cells[:2]) + " |"] + [f"{c} |" if c else "|"
                                                                                     for c in cells[2:]],
                "pipe_rows": lambda cells, width: [" | ".join(cells) + " |"],
@@ -493,7 +501,9 @@ def render_cell_lines(rep: Report, form: str = "pipes") -> str:
     - "pipes": each cell as 'cell |', the fillers of a merged cell as one line of pipes ('|||');
     - "blank_lines": each cell on its own line with a blank line between, merged fillers not printed;
     - "lone_pipes": a row's first cells on one line, then each further cell on a line of its own, a blank
-      cell as a lone '|'."""
+      cell as a lone '|';
+    - "wrapped_pipes": each cell indented on a line of its own ('0  | '), the pipe closing a row's last cell
+      wrapped onto the next line, and a line of tabs between rows."""
     def lone_pipes(cells, width):
         head = [" | ".join(cells[:2]) + " |"] if cells else []
         rest, out, i = cells[2:], [], 0
@@ -506,5 +516,5 @@ def render_cell_lines(rep: Report, form: str = "pipes") -> str:
                 i += 1
         return head + out
 
-    return "\n".join(_flattened(rep, {"pipes": _pipes, "blank_lines": _blank_lines, "lone_pipes": lone_pipes}[form],
-                                title=True))
+    forms = {"pipes": _pipes, "blank_lines": _blank_lines, "lone_pipes": lone_pipes, "wrapped_pipes": _wrapped_pipes}
+    return "\n".join(_flattened(rep, forms[form], title=True))

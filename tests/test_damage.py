@@ -386,7 +386,7 @@ def test_word_docx_attachment(year):
     assert (p.report["year"], p.report["era"], p.report["publisher"]) == (year, rep.era, "张掖市人民政府")
 
 
-@pytest.mark.parametrize("form", ["pipes", "blank_lines", "lone_pipes"])
+@pytest.mark.parametrize("form", ["pipes", "blank_lines", "lone_pipes", "wrapped_pipes"])
 @pytest.mark.parametrize("year,seed", [(2019, 3), (2020, 31), (2021, 5), (2022, 44), (2024, 9)])
 def test_one_cell_per_line_dumps(form, year, seed):
     from nianbao.sample_portal.pages import render_cell_lines
@@ -417,7 +417,7 @@ def _combined(rep: Report, combo, rng) -> str:
                 page = TEXT_DAMAGE[name](page)
         return page
     page = {"pipe": render_pipe, "pdf_text": render_pdf_text}.get(form, lambda r: render_cell_lines(
-        r, rng.choice(["pipes", "blank_lines", "lone_pipes"])))(rep)
+        r, rng.choice(["pipes", "blank_lines", "lone_pipes", "wrapped_pipes"])))(rep)
     for kind, name in combo:
         if kind == "text" and name in LABEL_DAMAGE:
             page = TEXT_DAMAGE[name](page)

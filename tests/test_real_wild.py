@@ -43,11 +43,11 @@ def test_totals_do_not_fall(capsys):
     assert totals["fields_right"] / totals["fields"] >= 0.965  # 150/154 when measured
 
 
-@pytest.mark.parametrize("form,name", [(f, n) for f in ["pipes", "blank_lines", "lone_pipes", "pipe_rows"]
+@pytest.mark.parametrize("form,name", [(f, n) for f in ["pipes", "blank_lines", "lone_pipes", "pipe_rows", "wrapped_pipes"]
                                        for n in ["real/pingtan_2025.html", "real_wild/rw_shuyang_fgj_2023.html"]] +
                          # Shanghai's blank cells (rows of blanks alone, a blank 总计 for sub-rows, blanks before
                          # 四's figures): every form that keeps a blank cell's place
-                         [(f, "real/sh_bgt_2019.html") for f in ["pipes", "lone_pipes", "pipe_rows"]])
+                         [(f, "real/sh_bgt_2019.html") for f in ["pipes", "lone_pipes", "pipe_rows", "wrapped_pipes"]])
 def test_real_tables_dumped_in_every_text_form(name, form, tmp_path):
     """A real page's own tables (their real merged cells) flattened as text extractors do; blank cells vanish in
     the blank-line form, and the row identity (applicants add up to 总计) puts the printed ones back."""
