@@ -106,6 +106,34 @@ def test_total_first_without_a_header_is_chosen_by_the_row_sums(seed):
     assert any("under which" in w for w in p.report["warnings"])
 
 
+@pytest.mark.parametrize("seed", range(10))
+def test_a_fragment_cut_mid_row_keeps_only_the_cells_it_prints(seed):
+    """A page that ends inside a row of 三 (a fragment): the cells printed are read in order, and no 总计 or
+    zero is made up for the rest, even when what is printed happens to add up (zeros always do)."""
+    import random
+
+    from nianbao.sample_portal.pages import render_pipe
+    from nianbao.transforms.vocabulary import match
+    rnd = random.Random(seed)
+    rep = Report(rnd.choice([2019, 2020, 2022, 2024]), seed=seed).fill()
+    lines = render_pipe(rep).splitlines()
+    start = next(i for i, x in enumerate(lines) if x.startswith("一、本年新收"))
+    i = rnd.randrange(start + 2, start + 10)
+    cells = [c.strip() for c in lines[i].split("|")]
+    label_count = next(k for k, c in enumerate(cells) if c and c.replace(".", "").isdigit())
+    cut = match(cells[label_count - 1], "applications", "outcome")
+    if seed % 2:  # an all-zero row: its printed cells add up whichever columns they are
+        lines = render_pipe(rep.zero_rows([cut])).splitlines()
+        cells = [c.strip() for c in lines[i].split("|")]
+    kept = rnd.randint(2, 5)
+    lines[i] = " | ".join(cells[:label_count + kept]) + " |"
+    p, act, app, rev = parsed_values("\n".join(lines[:i + 1]))
+    want = {(cut, a): rep.applications[(cut, a)] for a in APPLICANT_ORDER[:kept]}
+    assert {k: v for k, v in app.items() if k[0] == cut} == want
+    assert any("the page ends in row" in w for w in p.report["warnings"])
+    assert not rev
+
+
 def test_omitted_zero_rows_stay_absent():
     omitted = ["withheld_state_secret", "not_processed_publication", "other_unpaid_fee"]
     rep = Report(2022, seed=3).fill().zero_rows(omitted)

@@ -1,6 +1,6 @@
-"""The 22 real pages as they circulate (tests/fixtures/real_wild/, copied from ../shared/real_wild) against
+"""The 43 real pages as they circulate (tests/fixtures/real_wild/, copied from ../shared/real_wild) against
 their hand-read gold. The forms these pages teach are tested on generated pages elsewhere; here every
-page must parse, the pages read completely so far must stay complete, and the totals must not fall."""
+page must parse and read at least 99% of its cells, and the totals must not fall."""
 
 import json
 
@@ -12,17 +12,13 @@ from benchmarks.gold_score import score_page
 
 WILD = FIXTURES / "real_wild"
 PAGES = sorted(g.name.removesuffix(".gold.json") for g in WILD.glob("*.gold.json"))
-# Every cell right today (the others are noted in the issue log: legacy narrative figures phrased in ways the
-# legacy reader does not know, and one blank cell in a fragment).
-COMPLETE = {"rw_dazhu_cyx_2016", "rw_dongtou_nyncj_2021", "rw_haizhu_gzjd_2023", "rw_hanjiang_wsj_2011",
-            "rw_huaihua_yjljd_2023", "rw_hualong_qkxq_2020", "rw_mianzhu_nyncj_2021", "rw_oubei_2012",
-            "rw_sh_bgt_2025", "rw_shuyang_fgj_2023", "rw_spam_fgj_2020", "rw_spam_gamble_swj_2017", "rw_spam_pinyin_liwan_2019",
-            "rw_spam_yjnyj_2016", "rw_spam_zhongjiang_ju_2022", "rw_tljq_xiang_2017", "rw_trad_mirror_ju_2012",
-            "rw_wendeng_sjj_2020_p9", "rw_yangling_sj_2022", "rw_yongjia_nyj_2010"}
+# The one page not read completely: its gold reads a blank 总计 cell as 0, where nianbao derives the total
+# (the contract's derived totals).
+INCOMPLETE = {"rw_sh_kewei_2024"}
 
 
-def test_all_22_pages_are_here():
-    assert len(PAGES) == 22
+def test_all_43_pages_are_here():
+    assert len(PAGES) == 43
 
 
 @pytest.mark.parametrize("stem", PAGES)
@@ -32,15 +28,16 @@ def test_page(stem):
     s = score_page(page, gold)
     assert s["error"] is None
     assert s["fields_right"] >= 3, s["misses"]  # year and era at least, on every page
-    if stem in COMPLETE:
+    assert s["right"] >= 0.99 * s["cells"], s["misses"]
+    if stem not in INCOMPLETE:
         assert s["right"] == s["cells"], s["misses"]
         assert s["extra"] == 0 or gold["report"]["era"] == "legacy", s["misses"]
 
 
 def test_totals_do_not_fall(capsys):
     totals = score_all(str(WILD), verbose=False)
-    assert totals["right"] / totals["cells"] >= 0.995  # 679/680 when measured
-    assert totals["fields_right"] / totals["fields"] >= 0.965  # 150/154 when measured
+    assert totals["right"] / totals["cells"] >= 0.999  # 1386/1387 when measured
+    assert totals["fields_right"] / totals["fields"] >= 0.93  # 282/301 when measured
 
 
 @pytest.mark.parametrize("form,name", [(f, n) for f in ["pipes", "blank_lines", "lone_pipes", "pipe_rows", "wrapped_pipes"]

@@ -314,6 +314,9 @@ def _fit(row: Row, values: list[str], order: list[str], warnings: list[str], out
     applicant cells add up to its 总计 is kept, and the warning says so."""
     n = len(order)
     out = trim_blanks(values, n)
+    if row.ends_page and len(out) < n:
+        warnings.append(f"三: the page ends in row {outcome}: its {len(out)} cells read in order, the rest not printed")
+        return out
     expanded = trim_blanks(row.expanded_values(), n)
     if len(out) == n and len(expanded) == n and out != expanded:
         if not _row_adds_up(out, order) and _row_adds_up(expanded, order):

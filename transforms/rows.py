@@ -46,6 +46,8 @@ class Row:
     expanded: list[str]  # merged cells repeated
     origin: list[int]  # source cell of each expanded cell
     grid_no: int
+    row_no: int = 0  # the row's place in its grid
+    ends_page: bool = False  # the page's last row, nothing after it: a fragment may cut it short
 
     def split(self) -> tuple[list[str], list[str]]:
         """Leading label cells and the value cells after them (logical view). Blank cells before a label
@@ -140,15 +142,18 @@ def rows_by_section(blocks, year: int | None) -> tuple[dict[str, list[Row]], lis
             if r == 0 and sec == "applications" and _unlabelled(logical) and _outcome_label(label):
                 # "（二）部分公开（区分处理的，只计这一情" / "形，不计其他情形）" printed above a row of bare figures
                 logical, cells, origin = [label, *logical], [label, *grid.cells[r]], [-1, *grid.origin[r]]
-                out[sec].append(Row(logical, cells, origin, grid_no))
+                out[sec].append(Row(logical, cells, origin, grid_no, r))
                 warnings.append(f"三: the row under '{label[:20]}' took that text as its label")
                 continue
             hinted = row_section(logical)
             if hinted:
                 sec = hinted
             if sec:
-                out[sec].append(Row(logical, grid.cells[r], grid.origin[r], grid_no))
+                out[sec].append(Row(logical, grid.cells[r], grid.origin[r], grid_no, r))
         current = sec
+    last = [row for rows in out.values() for row in rows if row.grid_no == grid_no]
+    if blocks and blocks[-1].grid is not None and last:
+        max(last, key=lambda row: row.row_no).ends_page = True
     return out, warnings
 
 
