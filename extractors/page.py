@@ -177,6 +177,7 @@ def parse_text(text: str) -> Page:
 _FIELD_LINE = re.compile(r"^(标题|发布时间|發布時間|发布日期|发布机构|發布機構|信息来源|信息來源|来源|來源|文号|栏目"
                          r"|原文链接|URL)\s*[:：]\s*(.*)$")
 _TRADITIONAL_KEYS = {"發布時間": "发布时间", "發布機構": "发布机构", "信息來源": "信息来源", "來源": "来源"}
+_YEAR_AFTER = re.compile(r"[（(]\s*(?:19|20)\d\d\s*年度?\s*[)）]$")
 _WRAPPED_TITLE_HEAD = re.compile(r"^(?:(?:19|20)\d\d年|年度|年报|报告|信息公开|政府信息|工作)")
 
 
@@ -186,7 +187,7 @@ def _title_of(lines: list[str]) -> str:
     a converter put around figures (某县人民政府 2025 年 政府…) are dropped."""
     texts = [re.sub(r"\s+", "", re.sub(r"^#+", "", t)) for t in lines]
     for i, t in enumerate(texts):
-        if not (t.endswith("报告") and len(t) < 80):
+        if not (_YEAR_AFTER.sub("", t).endswith("报告") and len(t) < 80):  # …年度报告（2021年度）
             continue
         before = texts[i - 1] if i else ""
         if before and _WRAPPED_TITLE_HEAD.match(t) and len(before) < 40 and not re.search(r"[。：:，,；;]|报告$", before):

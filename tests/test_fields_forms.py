@@ -39,6 +39,16 @@ def test_markdown_and_spaced_titles(county):
     assert report["publisher"] == f"{county.name}人民政府" and report["adcode"] == county.adcode
 
 
+@pytest.mark.parametrize("county", counties(4, 5), ids=lambda r: r.adcode)
+@pytest.mark.parametrize("after", ["（2016年度）", "(2016年度)", "（2016年）", " (2016 年度)"])
+@pytest.mark.parametrize("dept", ["生态环境局", "人民政府", "教育局"])
+def test_a_title_with_its_year_in_brackets_after_it(county, after, dept):
+    """江苏省生态环境厅政府信息公开工作年度报告（2021年度）: the year follows the title in brackets."""
+    report = parse(f"{county.name}{dept}政府信息公开工作年度报告{after}\n{BODY}")
+    assert report["publisher"] == f"{county.name}{dept}" and report["adcode"] == county.adcode
+    assert report["year"] == 2016
+
+
 @pytest.mark.parametrize("county", counties(4, 3), ids=lambda r: r.adcode)
 @pytest.mark.parametrize("town", ["龙归镇", "上湾乡", "东湖街道"])
 def test_a_township_is_placed_under_the_county_written_before_it(county, town):
