@@ -89,3 +89,28 @@ def test_a_title_cut_at_its_governments_zhengfu_or_opening_with_guanyu(county, t
 def test_a_page_that_opens_with_its_publishers_name(county, body):
     report = parse(f"{county.name}{body}\n{BODY}")
     assert report["publisher"] == f"{county.name}{body}" and report["adcode"] == county.adcode
+
+
+@pytest.mark.parametrize("county", counties(4, 8), ids=lambda r: r.adcode)
+@pytest.mark.parametrize("site", ["把{c}政府网官方网站作为主要平台", "将{c}人民政府门户网站作为第一平台",
+                                  "向{c}政府网报送信息", "通过{c}人民政府网站公开"])
+def test_a_department_that_names_no_place_is_placed_by_its_governments_site(county, site):
+    """我局 … 把遂溪县政府网官方网站…: the one government site the text names is the department's place."""
+    text = (f"一、总体情况\n2016年，我局{site.format(c=county.name)}，及时更新公开信息。\n" + BODY.replace("一、概述\n", ""))
+    report = parse(text)
+    assert report["adcode"] == county.adcode
+
+
+@pytest.mark.parametrize("county", counties(4, 9), ids=lambda r: r.adcode)
+def test_a_report_following_its_citys_rules_is_placed_in_that_province_only(county):
+    """《武汉市政府信息公开暂行规定》 cited by 区政府办公室: the province is known, not the district, nor the city
+    (a cited document is never the publisher's place)."""
+    from nianbao.transforms.regions import lookup
+
+    city = lookup(county.adcode[:4] + "00")
+    name = city.name if city is not None and city.level == "prefecture" else county.name
+    text = (f"区政府办公室2016年政府信息公开工作年度报告\n2016年，区政府办公室认真贯彻执行《中华人民共和国政府信息公开条例》和"
+            f"《{name}政府信息公开暂行规定》的各项要求。\n" + BODY.replace("一、概述\n", ""))
+    report = parse(text)
+    assert report["adcode"] is None
+    assert report["region"] == county.adcode[:2] + "0000"

@@ -358,7 +358,7 @@ def _place(pub: str | None, adcode: str | None, default_adcode: str | None, cand
     return (region.adcode if region else None), region
 
 
-_SITE = re.compile(r"([\u4e00-\u9fff]{2,12}?(?:人民政府|政府|管理委员会|管委会))(?:门户)?网站")
+_SITE = re.compile(r"([\u4e00-\u9fff]{2,12}?(?:人民政府|政府|管理委员会|管委会))(?:门户)?网(?!络)")  # 网站, 遂溪县政府网
 
 
 def _region_of_site(body: str) -> Region | None:
@@ -368,7 +368,7 @@ def _region_of_site(body: str) -> Region | None:
     exactly one."""
     text = norm(body[:8000])
     places = {r.adcode: r for m in _SITE.finditer(text)
-              if (r := region_in_name(re.split(r"在|通过|依托|利用|和|及|与|、", m.group(1))[-1])) is not None}
+              if (r := region_in_name(re.split(r"在|通过|依托|利用|和|及|与|、|把|将|向", m.group(1))[-1])) is not None}
     places.update({r.adcode: r for m in _BRANDED_SITE.finditer(text)
                    if (r := region_in_name(m.group(1) + m.group(2))) is not None})
     return next(iter(places.values())) if len(places) == 1 else None
@@ -402,10 +402,13 @@ def _region_of_parent(body: str) -> Region | None:
 
 
 def _province_named(body: str) -> Region | None:
-    """The one province a text names (广东省, or 广东 alone: 对广东重要讲话), for a report that names no place of
-    its own; None when it names none or several."""
+    """The one province a text names (广东省, or 广东 alone: 对广东重要讲话), or the one province every place it
+    names lies in (《武汉市政府信息公开暂行规定》: the report follows its city's rules, so it is in 湖北), for a
+    report that names no place of its own; None when it names none or several."""
     text = metadata.without_spam(norm(body[:8000]))
     found = {r.adcode: r for name, r in _province_names().items() if name in text}
+    if not found:
+        found = {p.adcode: p for r in regions_mentioned(text) if (p := lookup(r.adcode[:2] + "0000")) is not None}
     return next(iter(found.values())) if len(found) == 1 else None
 
 
