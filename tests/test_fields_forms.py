@@ -114,3 +114,33 @@ def test_a_report_following_its_citys_rules_is_placed_in_that_province_only(coun
     report = parse(text)
     assert report["adcode"] is None
     assert report["region"] == county.adcode[:2] + "0000"
+
+
+def county_cities(n: int, seed: int):
+    rnd = random.Random(seed)
+    names = [r for r in regions().values() if r.level == "county" and r.status == "current" and r.name.endswith("市")
+             and len(r.name) == 3 and not r.adcode.startswith(("71", "81", "82"))]
+    return rnd.sample(names, n)
+
+
+NO_NAME = ("根据《中华人民共和国政府信息公开条例》，特向社会公布2012年度本级政府信息公开工作年度报告。本报告中所列数据的"
+           "统计期限自2012年1月1日起至2012年12月31日止。全市各部门认真落实市政府部署，市政府办公室牵头推进。")
+
+
+@pytest.mark.parametrize("place", counties(2, 10) + county_cities(3, 10), ids=lambda r: r.adcode)
+@pytest.mark.parametrize("office,unit", [("政府办公室", "政府信息公开领导小组办公室"), ("人民政府办公室", "政务公开办公室"),
+                                         ("财政局", "信息公开科")])
+def test_a_page_without_its_name_is_published_by_the_office_it_gives_for_questions(place, office, unit):
+    """如对本报告有任何疑问，请与平度市政府办公室政府信息公开领导小组办公室联系: that office is the publisher."""
+    text = (f"{NO_NAME}如对本报告有任何疑问，请与{place.name}{office}{unit}联系（地址：{place.name}长江路1号）。\n"
+            + BODY)
+    report = parse(text)
+    assert report["publisher"] == f"{place.name}{office}" and report["adcode"] == place.adcode
+
+
+@pytest.mark.parametrize("place", county_cities(4, 11), ids=lambda r: r.adcode)
+def test_an_address_in_a_county_level_city_places_the_report_there_not_in_its_prefecture(place):
+    """平度市's 全市 and 市政府 are its own: the address's county-level city is the place, not 青岛市."""
+    text = f"{NO_NAME}联系地址：{place.name}人民路8号。\n" + BODY
+    report = parse(text)
+    assert report["adcode"] == place.adcode and report["publisher"] == f"{place.name}人民政府"

@@ -432,10 +432,26 @@ def _publisher(candidates: list[tuple[str, str]], body: str, given: str | None,
             warnings.append(f"the {where} names the publisher with spam ({name[:30]}); ignored")
             continue
         return name, where
+    inferred = _publisher_from_contact(body)
+    if inferred:
+        return inferred, "office the report gives for questions (the page's own name for it is spam or missing)"
     inferred = _publisher_from_address(body)
     if inferred:
         return inferred, "address in the report (the page's own name for it is spam or missing)"
     return None, None
+
+
+_CONTACT = re.compile(r"请与([\u4e00-\u9fff]{4,40}?)(?:政府信息公开|政务公开|信息公开)[\u4e00-\u9fff]{0,20}?联系")
+_ORG_END = re.compile(r"(?:人民政府|政府|办公室|办公厅|局|厅|委员会|委|办事处|管委会|中心)$")
+
+
+def _publisher_from_contact(body: str) -> str | None:
+    """如对本报告有任何疑问，请与平度市政府办公室政府信息公开领导小组办公室联系: the body that answers for the
+    report, the office named before its 政府信息公开/政务公开 unit, when it names its place."""
+    m = _CONTACT.search(norm(body[:8000]))
+    if not m or not _ORG_END.search(m.group(1)) or region_in_name(m.group(1)) is None:
+        return None
+    return m.group(1)
 
 
 def _publisher_from_address(body: str) -> str | None:
@@ -447,6 +463,8 @@ def _publisher_from_address(body: str) -> str | None:
     if not places:
         return None
     county = places[0]
+    if county.name.endswith("市"):  # a county-level city: its 全市 and 市政府 are its own
+        return county.name + "人民政府"
     t = norm(body[:8000])
     city_words = t.count("全市") + t.count("市政府")
     county_words = t.count("全县") + t.count("县政府") + t.count("全区") + t.count("区政府")
