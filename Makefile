@@ -11,6 +11,8 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
+	# the pure-Python OpenCC of earlier versions installs the same `opencc` module: take it out first
+	$(BIN)/pip uninstall -q -y opencc-python-reimplemented
 	$(BIN)/pip install -q -e '.[dev,ocr]'
 	# rapidocr pulls the GUI build of OpenCV, which needs libGL; the headless build serves the same cv2
 	$(BIN)/pip uninstall -q -y opencv-python

@@ -257,11 +257,12 @@ def test_the_simplified_fast_path_agrees_with_opencc():
 
     import opencc
 
-    from nianbao.transforms.normalize import _TRADITIONAL, to_simplified
+    from nianbao.transforms.normalize import _CONVERTED, _TRADITIONAL, to_simplified
 
     t2s = opencc.OpenCC("t2s")
     rng = random.Random(7)
-    pool = "政府信息公開申請行政復議訴訟規章辦理情況沈默沈船有序不予处理自然人商业企业" + "".join(sorted(_TRADITIONAL))[:400]
+    pool = ("政府信息公開申請行政復議訴訟規章辦理情況沈默沈船有序不予处理自然人商业企业答覆回覆藉口瞭解衹得覆盖"
+            + "".join(rng.sample(sorted(_TRADITIONAL), 300)) + "".join(rng.sample(sorted(_CONVERTED), 300)))
     for _ in range(2000):
         s = "".join(rng.choice(pool) for _ in range(rng.randint(1, 12)))
         assert to_simplified(s) == t2s.convert(s), s
