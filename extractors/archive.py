@@ -20,7 +20,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from nianbao.extractors.http import Response
@@ -39,6 +39,10 @@ CREATE TABLE IF NOT EXISTS documents (
 );
 CREATE TABLE IF NOT EXISTS parse_options (  -- what a user gave `nianbao parse --out` for a file (never a server)
     url TEXT PRIMARY KEY, options TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS columns (  -- report columns found from a portal's entry page, walked first next run
+    portal_id TEXT NOT NULL, entry_url TEXT NOT NULL, column_url TEXT NOT NULL, path TEXT NOT NULL,
+    found_at TEXT NOT NULL, PRIMARY KEY (portal_id, entry_url, column_url)
 );
 """
 TMP_PREFIX = ".tmp-"  # a body being written; renamed into place when whole
@@ -204,6 +208,23 @@ class Archive:
         except (TypeError, ValueError):
             raise ArchiveError(f"{self.root}/index.sqlite: the parse options of {url[:80]} are not JSON") from None
         return check_parse_options(options, f"{self.root}/index.sqlite: the parse options of {url[:80]}")
+
+    def columns(self, portal_id: str, entry_url: str) -> list[str]:
+        """The report columns an earlier run found from this entry page (its walk starts there)."""
+        with self._lock:
+            rows = self._db.execute("SELECT column_url FROM columns WHERE portal_id=? AND entry_url=? ORDER BY rowid",
+                                    (portal_id, entry_url)).fetchall()
+        return [r[0] for r in rows if isinstance(r[0], str) and r[0].startswith(("http://", "https://"))]
+
+    def set_columns(self, portal_id: str, entry_url: str, found: dict[str, list[str]]) -> None:
+        """Record the columns found from an entry page, each with the pages that led there (replacing the
+        earlier ones: a site that moved its column is followed, not remembered wrong)."""
+        now = datetime.now(UTC).isoformat()
+        with self._lock, self._db:
+            self._db.execute("DELETE FROM columns WHERE portal_id=? AND entry_url=?", (portal_id, entry_url))
+            self._db.executemany("INSERT OR REPLACE INTO columns VALUES (?,?,?,?,?)",
+                                 [(portal_id, entry_url, url, json.dumps(path, ensure_ascii=False), now)
+                                  for url, path in found.items()])
 
     def documents(self, kind: str | None = None) -> list[Document]:
         with self._lock:

@@ -24,6 +24,8 @@ from nianbao.store.keys import check_adcode, check_portal_id
 MAX_LISTING_PAGES = 300
 MAX_REQUESTS = 3000  # per portal per run (registry column max_requests): a runaway site costs a bounded run
 MAX_ATTACHMENTS = 20  # files and pictures fetched for one report page (a real one links a few)
+COLUMN_DEPTH = 4  # home page -> 政务公开 -> 法定主动公开内容 -> 年报 column
+MAX_SEARCH_PAGES = 24  # pages read looking for the column from one entry page
 MAX_SECONDS = 4 * 3600.0  # per portal per run (registry column max_seconds): a slow site costs a bounded night
 
 
@@ -217,14 +219,35 @@ class PortalCrawler:
         return got
 
     def find_columns(self) -> list[str]:
-        """Listing pages to walk: the 年报 column the entry names (or one level below) and the entry itself
-        when it already lists reports (a home page's "latest reports" box is not the whole column)."""
+        """Listing pages to walk: the columns an earlier run found from this entry page, while they still list
+        reports; else the ones found now, searched from the entry (a home page, its disclosure section, or
+        the column itself) and recorded for the next run."""
+        known = [url for url in self.archive.columns(self.portal.id, self.portal.entry_url) if self._on_site(url)]
+        starts = [url for url in known if self._lists_reports(url)]
+        if starts:
+            return starts
+        starts, paths = self._search_columns()
+        if starts:
+            self.archive.set_columns(self.portal.id, self.portal.entry_url, {url: paths[url] for url in starts})
+        return starts
+
+    def _lists_reports(self, url: str) -> bool:
+        got = self._listing(url)
+        return bool(got and (discovery.report_links(got[1])[0] or discovery.json_apis(got[0], url)))
+
+    def _search_columns(self) -> tuple[list[str], dict[str, list[str]]]:
+        """Breadth-first from the entry page, on site and bounded: links named like the 年报 column first,
+        then links into the disclosure section (政府信息公开, 政务公开, 法定主动公开内容) that holds it. The entry
+        itself is a start when it lists reports (a home page's "latest reports" box is not the whole column,
+        so a column it links to is walked too). Returns the starts and the pages that led to each."""
+        entry = self.portal.entry_url
+        paths: dict[str, list[str]] = {entry: [entry]}
         starts: list[str] = []
-        queue, tried = [self.portal.entry_url], set()
-        for _depth in range(3):
-            next_queue = []
+        queue, tried = [entry], set()
+        for _depth in range(COLUMN_DEPTH):
+            next_queue, next_columns = [], []
             for url in queue:
-                if url in tried:
+                if url in tried or len(tried) >= MAX_SEARCH_PAGES:
                     continue
                 tried.add(url)
                 got = self._listing(url)
@@ -234,20 +257,25 @@ class PortalCrawler:
                 reports, _ = discovery.report_links(page_links)
                 if reports or discovery.json_apis(text, url):  # a listing (maybe filled by a list API)
                     starts.append(url)
-                columns = [c.url for c in discovery.column_candidates(page_links)[:3] if self._on_site(c.url)]
-                next_queue += [c for c in columns if c not in tried]
+                found = [c for c in discovery.column_candidates(page_links) if self._on_site(c.url)]
+                columns = [c for c in found if not discovery.is_section_link(c)][:3]
+                sections = [c for c in found if discovery.is_section_link(c)][:2]
+                next_columns += [c.url for c in columns if c.url not in paths]
+                for c in columns + sections:
+                    if c.url not in paths:
+                        paths[c.url] = paths[url] + [c.url]
+                        next_queue.append(c.url)
             if starts:
                 # one more look: a column link named on a page that lists reports may hold the full column
-                for url in next_queue[:1]:
-                    got = self._listing(url)
-                    if got and (discovery.report_links(got[1])[0] or discovery.json_apis(got[0], url)):
+                for url in next_columns[:1]:
+                    if self._lists_reports(url):
                         starts.insert(0, url)
-                return starts
+                return starts, paths
             queue = next_queue
             if not queue:
                 break
-        self._log(self.portal.entry_url, "listing", "not_a_report", detail="no annual-report column found")
-        return []
+        self._log(entry, "listing", "not_a_report", detail="no annual-report column found")
+        return [], paths
 
     def walk_listings(self, starts: list[str]) -> list[discovery.ReportLink]:
         found: dict[str, discovery.ReportLink] = {}

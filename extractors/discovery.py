@@ -141,8 +141,16 @@ def report_links(page_links: list[Link]) -> tuple[list[ReportLink], list[Link]]:
     return reports, decoys
 
 
+# The disclosure section a government's home page links to, inside which the 年报 column sits.
+SECTION_WORDS = re.compile(r"^(?:政府信息公开|信息公开|政务公开|法定主动公开内容|主动公开|政府信息公开专栏|信息公开专栏"
+                           r"|政府信息公开目录|信息公开目录|政务公开专栏|公开目录)$")
+SECTION_PATH = re.compile(r"/(?:xxgk|zwgk|zfxxgk|gkml|fdzdgknr|xxgkml|zfxxgkzl)(?:/|$|_|\.)", re.I)
+NOT_SECTION = re.compile(r"指南|制度|申请|规定|意见箱|留言")
+
+
 def column_candidates(page_links: list[Link]) -> list[Link]:
-    """Links that look like the annual-report column (best first)."""
+    """Links that look like the annual-report column (best first), then links into the disclosure section
+    that holds it (政府信息公开, 政务公开, 法定主动公开内容 …), for a walk that starts at a home page."""
     scored = []
     for i, link in enumerate(page_links):
         t = norm(link.text)
@@ -153,9 +161,17 @@ def column_candidates(page_links: list[Link]) -> list[Link]:
             score += 2
         if report_year_of(t) is not None:  # a single report, not the column
             score -= 3
+        if score <= 0 and not NOT_SECTION.search(t) and (SECTION_WORDS.match(t) or (
+                len(t) <= 12 and "公开" in t and SECTION_PATH.search(urlsplit(link.url).path))):
+            score = 1 + (SECTION_PATH.search(urlsplit(link.url).path) is not None) * 0.5
         if score > 0:
             scored.append((-score, i, link))
     return [link for _, _, link in sorted(scored)]
+
+
+def is_section_link(link: Link) -> bool:
+    """A link into the disclosure section, not to the 年报 column itself."""
+    return not COLUMN_WORDS.search(norm(link.text)) and not COLUMN_PATH.search(urlsplit(link.url).path)
 
 
 def next_pages(text: str, url: str, page_links: list[Link]) -> list[str]:

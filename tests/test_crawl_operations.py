@@ -148,4 +148,7 @@ def test_processes_sharing_a_directory_share_one_budget_per_host(tmp_path):
         times = sorted(r.at for r in sp.log if r.path != "/robots.txt")
         assert len(times) == 15
         gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
-        assert min(gaps) >= delay * 0.9, sorted(gaps)[:4]
+        # spacing is kept where requests start; the server logs arrivals, which a descheduled process can skew
+        # by some tens of ms on a loaded machine (without the shared gate the gaps are ~0)
+        assert min(gaps) >= delay * 0.7, sorted(gaps)[:4]
+        assert times[-1] - times[0] >= 14 * delay * 0.95
