@@ -62,7 +62,7 @@ def score_page(page: Path, gold: dict) -> dict:
 
 
 def main(folder: str | None = None, verbose: bool = True) -> dict:
-    folder_path = Path(folder) if folder else ROOT / "tests" / "fixtures" / "real_wild"
+    folder_path = (Path(folder) if folder else ROOT / "tests" / "fixtures" / "real_wild").resolve()
     totals = {"cells": 0, "right": 0, "fields": 0, "fields_right": 0, "extra": 0}
     for g in sorted(folder_path.glob("*.gold.json")):
         stem = g.name.removesuffix(".gold.json")

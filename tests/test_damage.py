@@ -165,8 +165,15 @@ def _traditional(text: str) -> str:
     return opencc.OpenCC("s2t").convert(text)
 
 
+def _taiwan(text: str) -> str:
+    """Converted with Taiwan phrases too (s2twp): 文件 -> 檔案, 信息 -> 資訊, 软件 -> 軟體."""
+    import opencc
+    return opencc.OpenCC("s2twp").convert(text)
+
+
 TEXT_DAMAGE = {
     "traditional_mirror": _traditional,
+    "taiwan_phrases_mirror": _taiwan,
     "spaces_between_characters": _spaced,
     "full_width_digits": lambda h: h.replace("<span>1", "<span>１").replace("<span>2", "<span>２"),
     "zero_width_characters": lambda h: h.replace("<span>自然人", "<span>自\u200b然人").replace("予以公开", "予以\u200b公开"),
@@ -430,7 +437,7 @@ def test_one_cell_per_line_dumps(form, year, seed):
 # A text form (pipe dump, PDF text, one cell per line) flattens the page; label damage is applied after it.
 FORMS = ["pipe", "pdf_text", "cell_lines"]
 KINDS = [("structure", k) for k in DAMAGE] + [("text", k) for k in TEXT_DAMAGE] + [("form", f) for f in FORMS]
-LABEL_DAMAGE = {"traditional_mirror", "typo_in_label", "labels_without_ordinals", "truncated_header"}
+LABEL_DAMAGE = {"traditional_mirror", "taiwan_phrases_mirror", "typo_in_label", "labels_without_ordinals", "truncated_header"}
 
 
 def _combined(rep: Report, combo, rng) -> str:
