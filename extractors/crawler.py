@@ -73,10 +73,14 @@ class CrawlResult:
 
 
 def load_registry(path: str | Path) -> list[Portal]:
-    """data/portals.csv: id, publisher, adcode, entry_url, delay, max_connections, encoding, enabled, …"""
+    """data/portals.csv: id, publisher, adcode, entry_url, delay, max_connections, encoding, enabled, … (more
+    columns, as `nianbao registry discover` writes, are kept for review and ignored here)."""
     portals = []
     with open(path, encoding="utf-8") as f:
         for i, row in enumerate(csv.DictReader(f), start=2):
+            enabled = (row.get("enabled") or "true").strip().lower() in ("true", "1", "yes")
+            if not enabled and not (row.get("adcode") or "").strip():
+                continue  # listed for review (a discovered site whose place is unknown), never crawled
             try:
                 portals.append(Portal(
                     id=check_portal_id(row["id"]), publisher=row["publisher"], adcode=check_adcode(row["adcode"]),
@@ -86,7 +90,7 @@ def load_registry(path: str | Path) -> list[Portal]:
                     encoding=row.get("encoding") or None,
                     max_requests=int(row["max_requests"]) if row.get("max_requests") else None,
                     max_seconds=float(row["max_seconds"]) if row.get("max_seconds") else None,
-                    enabled=(row.get("enabled") or "true").strip().lower() in ("true", "1", "yes")))
+                    enabled=enabled))
             except (KeyError, ValueError) as exc:
                 raise ValueError(f"{path}: line {i}: {exc}") from None
     return portals

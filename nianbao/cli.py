@@ -142,6 +142,47 @@ def cmd_store_verify(args) -> int:
     return 1 if problems or moved else 0
 
 
+def cmd_registry_discover(args) -> int:
+    """Walk government site directories from a root and write what was found as a registry CSV (atomically:
+    an interrupted walk leaves any earlier file whole)."""
+    import csv
+    import os
+    import tempfile
+
+    from nianbao.extractors.directory import Directory, registry_rows
+    from nianbao.extractors.http import PoliteSession
+    from nianbao.flows.signals import stop_on_signals
+
+    if not args.root.startswith(("http://", "https://")):
+        raise InputError(f"{args.root}: the root must be an http(s) URL (a portal that links its governments)")
+    stop_on_signals()
+    walk = Directory(PoliteSession(delay=args.delay if args.delay is not None else 1.0), args.root,
+                     max_sites=args.max_sites, max_depth=args.max_depth)
+    sites = walk.walk()
+    rows = registry_rows(sites)
+    out = os.path.abspath(args.out)
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=os.path.dirname(out))
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
+            writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+        os.replace(tmp, out)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    levels: dict[str, int] = {}
+    for s in sites:
+        levels[s.level] = levels.get(s.level, 0) + 1
+    marked = sum(1 for s in sites if s.status != "ok")
+    print(f"{len(sites) - 1} sites found from {args.root} "
+          f"({', '.join(f'{n} {lvl}' for lvl, n in levels.items() if lvl != 'national')}); "
+          f"{marked} moved or unreachable, marked; {len(walk.refused)} links to private addresses refused")
+    print(f"registry written to {args.out}: review it, then `nianbao crawl --registry {args.out} --out DIR`")
+    return 0
+
+
 def cmd_store_compact(args) -> int:
     from nianbao.store import report_log
     from nianbao.store.parquet_store import compact
@@ -356,6 +397,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="the file to write (default: docs/DATA_DICTIONARY.md in a checkout, "
                                  "./DATA_DICTIONARY.md from an installed package)")
     p.set_defaults(func=cmd_docs)
+
+    p = sub.add_parser("registry", help="grow the registry of portals")
+    reg_sub = p.add_subparsers(dest="registry_command", required=True)
+    d = reg_sub.add_parser("discover", help="walk government site directories (政府网站导航, 区县政府, 部门网站 …) "
+                                            "from a root and write every site found as a registry CSV")
+    d.add_argument("root", help="the root URL: a portal that links the governments below it (e.g. the national "
+                                "portal's 地方政府 list)")
+    d.add_argument("--out", required=True, metavar="FILE", help="the registry CSV to write")
+    d.add_argument("--delay", type=_delay_arg, help="seconds between requests to one host (default 1)")
+    d.add_argument("--max-sites", type=int, default=5000, help="stop after this many sites (default 5000)")
+    d.add_argument("--max-depth", type=int, default=4, help="levels below the root (default 4: province to "
+                                                            "township)")
+    d.set_defaults(func=cmd_registry_discover)
 
     p = sub.add_parser("store", help="store maintenance")
     store_sub = p.add_subparsers(dest="store_command", required=True)

@@ -1,0 +1,85 @@
+"""The registry grows itself: from a national root on loopback, the walk of government site directories finds
+every site of a synthetic country (hosts 127.0.0.N), names each with its publisher, level, region code and
+parent, marks the moved and the down, writes a registry the crawler reads, and reaches nothing outside."""
+
+import csv
+import subprocess
+import sys
+import tempfile
+
+import pytest
+
+from nianbao.extractors.archive import Archive
+from nianbao.extractors.crawler import crawl_portal, load_registry
+from nianbao.extractors.directory import Directory, name_site, registry_rows, site_key
+from nianbao.extractors.http import PoliteSession
+from nianbao.sample_portal.farm import Farm
+
+
+def walk(farm: Farm, **kw):
+    return Directory(PoliteSession(delay=0.005), farm.root, **kw).walk()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_every_site_of_the_country_is_found_named_and_placed(seed):
+    with Farm(provinces=2, prefectures=2, counties=2, townships=2, departments=2, hosts=6, seed=seed) as farm:
+        sites = walk(farm)
+        found = {site_key(s.link): s for s in sites if s.level != "national"}
+        want = {site_key(farm.site_url(f)): f for f in farm.reachable()}
+        assert set(found) == set(want)  # recall 100%, and nothing outside the farm
+        for key, f in want.items():
+            s = found[key]
+            assert (s.publisher, s.adcode, s.level) == (f.publisher, f.adcode, f.level), (s, f)
+            assert s.status == {"ok": "ok", "down": "unreachable", "moved": "moved"}[f.state]
+        by_id = {s.id: s for s in sites}
+        for s in sites:
+            if s.level in ("prefecture", "county"):
+                assert by_id[s.parent].adcode == s.adcode[:2 if s.level == "prefecture" else 4].ljust(6, "0")
+
+
+def test_the_registry_it_writes_is_crawled_from_home_pages():
+    with Farm(provinces=1, prefectures=1, counties=1, townships=1, departments=1, hosts=3, seed=4, down=0, moved=0) \
+            as farm, tempfile.TemporaryDirectory() as tmp:
+        rows = registry_rows(walk(farm))
+        path = f"{tmp}/discovered.csv"
+        with open(path, "w", newline="", encoding="utf-8") as f:
+            w = csv.DictWriter(f, fieldnames=list(rows[0]))
+            w.writeheader()
+            w.writerows(rows)
+        portals = [p for p in load_registry(path) if p.enabled]
+        assert len(portals) == len(farm.sites)
+        archive = Archive(tmp + "/archive")
+        for p in portals[:3]:
+            res = crawl_portal(p, PoliteSession(delay=0.005), archive)
+            assert [r.title for r in res.new] == [f"{p.publisher}2023年政府信息公开工作年度报告"], res.log[-3:]
+
+
+def test_links_out_of_a_public_root_never_reach_private_addresses():
+    d = Directory(PoliteSession(delay=0.005), "https://www.gov.cn/")
+    from nianbao.extractors.discovery import Link
+    root = d.sites[site_key("https://www.gov.cn/")] = __import__("nianbao.extractors.directory", fromlist=["Site"]) \
+        .Site("root", "中国政府网", None, "national", "https://www.gov.cn/", None, "(root)")
+    assert d._add(root, Link("http://10.0.0.7/", "甘肃"), "https://www.gov.cn/") is None
+    assert d._add(root, Link("http://127.0.0.1:8080/", "四川"), "https://www.gov.cn/") is None
+    assert d.refused == ["http://10.0.0.7/", "http://127.0.0.1:8080/"]
+
+
+@pytest.mark.parametrize("text,publisher,level", [
+    ("甘肃", "甘肃省人民政府", "province"), ("甘肃省人民政府门户网站", "甘肃省人民政府", "province"),
+    ("张掖市政府网", "张掖市人民政府", "prefecture"), ("临泽县", "临泽县人民政府", "county"),
+    ("中国政府网", None, None), ("关于印发2023年工作要点的通知", None, None), ("新闻中心", None, None),
+])
+def test_link_texts_that_name_governments(text, publisher, level):
+    named = name_site(text, None)
+    assert (named[0], named[2]) == (publisher, level) if publisher else named is None
+
+
+def test_the_command_writes_the_registry(tmp_path):
+    with Farm(provinces=1, prefectures=1, counties=1, townships=0, departments=1, hosts=2, seed=5) as farm:
+        out = tmp_path / "found.csv"
+        run = subprocess.run([sys.executable, "-m", "nianbao.cli", "registry", "discover", farm.root, "--out", str(out),
+                              "--delay", "0.005"], capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, run.stderr
+        rows = list(csv.DictReader(out.open(encoding="utf-8")))
+        assert len(rows) == len(farm.sites) + 1  # and the root, listed disabled
+        assert "sites" in run.stdout and str(out) in run.stdout
