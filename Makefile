@@ -35,6 +35,7 @@ bench: venv
 	$(BIN)/python -m benchmarks.damage_bench
 	$(BIN)/python -m benchmarks.fields_bench
 	$(BIN)/python -m benchmarks.crawl_bench
+	$(BIN)/python -m benchmarks.national_bench
 	$(BIN)/python -m benchmarks.flow_bench
 
 demo: venv

@@ -53,6 +53,7 @@ class Farm:
         self.ports: dict[str, int] = {}
         self.tree = tree
         self.requests = 0
+        self.per_host: dict[str, int] = {}  # requests each host served
         self._lock = threading.Lock()
 
     # -- the country ----------------------------------------------------------------------------------------
@@ -159,6 +160,7 @@ class Farm:
                 host = self.server.server_address[0]
                 with farm._lock:
                     farm.requests += 1
+                    farm.per_host[host] = farm.per_host.get(host, 0) + 1
                 status, body, location = farm.pages.get((host, self.path.split("?")[0]), (404, b"not found", ""))
                 self.send_response(status)
                 if location:
