@@ -14,6 +14,7 @@ a 政务公开 section, a 年报 column and one report; a few are down or moved.
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import resource
 import subprocess
@@ -37,7 +38,6 @@ def shape(sites: int) -> dict:
 def one_size(sites: int, hosts: int, delay: float, parallel: int) -> dict:
     from prefect.task_runners import ThreadPoolTaskRunner
 
-    from nianbao.extractors.crawler import Portal
     from nianbao.extractors.directory import Directory, registry_rows, site_key
     from nianbao.extractors.http import PoliteSession
     from nianbao.flows.nightly import local_run, nightly
@@ -51,15 +51,19 @@ def one_size(sites: int, hosts: int, delay: float, parallel: int) -> dict:
         t_walk = time.perf_counter() - t
         reachable = {site_key(farm.site_url(s)) for s in farm.reachable()}
         found = {site_key(s.link) for s in walk if s.level != "national"}
-        rows = [r for r in registry_rows(walk) if r["enabled"] == "true"]
-        portals = [Portal(r["id"], r["publisher"], r["adcode"], r["entry_url"], delay=delay) for r in rows]
+        rows = registry_rows(walk)
+        registry = f"{out}/discovered.csv"
+        with open(registry, "w", newline="", encoding="utf-8") as f:
+            writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
         farm.per_host.clear()
-        with local_run():
+        with local_run():  # as `nianbao crawl --registry FILE --delay D --parallel N` runs it
             t = time.perf_counter()
             flow = nightly.with_options(task_runner=ThreadPoolTaskRunner(max_workers=parallel))
-            flow(out=out, since=0, portals=portals, report=False)
+            flow(registry=registry, out=f"{out}/store", since=0, report=False, delay=delay)
             t_night = time.perf_counter() - t
-        stored = len(stored_reports(out))
+        stored = len(stored_reports(f"{out}/store"))
         expected = sum(1 for s in farm.reachable() if s.state != "down")
         busiest = max(farm.per_host.values())
         return {"sites": len(farm.sites), "reachable": len(reachable), "found": len(found & reachable),

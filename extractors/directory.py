@@ -73,7 +73,7 @@ def name_site(text: str, parent: Site | None) -> tuple[str, Region | None, str] 
         return None
     parent_place = _place_of(parent)
     context = parent.publisher if parent else ""
-    if TOWNSHIP.search(t) and region_in_name(t, context) is None or is_township(t):
+    if (TOWNSHIP.search(t) and region_in_name(t, context) is None) or is_township(t):
         name = t if t.endswith(("人民政府", "办事处")) else t + ("办事处" if t.endswith("街道") else "人民政府")
         return name, parent_place, "township"
     if DEPARTMENT.search(t):
@@ -92,9 +92,10 @@ def _place_of(site: Site | None) -> Region | None:
     return lookup(site.adcode) if site is not None and site.adcode else None
 
 
-def site_id(publisher: str, adcode: str | None, home: str, taken: set[str]) -> str:
-    """The region code for a government's own site (when free), else code-and-hash of the home page."""
-    if adcode and GOVERNMENT.search(publisher) and adcode not in taken:
+def site_id(level: str, adcode: str | None, home: str, taken: set[str]) -> str:
+    """The region code for a province's, prefecture's or county's own site (when free), else code-and-hash of
+    the home page (departments and townships share their government's code)."""
+    if adcode and level in ("province", "prefecture", "county") and adcode not in taken:
         return adcode
     return f"{adcode or 'x'}-{hashlib.sha1(home.encode()).hexdigest()[:8]}"
 
@@ -141,7 +142,7 @@ class Directory:
             return None
         publisher, region, level = named
         taken = {s.id for s in self.sites.values()}
-        child = Site(site_id(publisher, region.adcode if region else None, key, taken), publisher,
+        child = Site(site_id(level, region.adcode if region else None, key, taken), publisher,
                      region.adcode if region else None, level, link.url, parent.id, learned_from,
                      depth=parent.depth + 1, link=link.url)
         self.sites[key] = child

@@ -337,11 +337,18 @@ def _write_coverage_report(out: str) -> str | None:
         return None
 
 
-def _portals(registry: str | None, portals: list[Portal] | None, only: list[str] | None) -> list[Portal]:
+def _portals(registry: str | None, portals: list[Portal] | None, only: list[str] | None,
+             delay: float | None = None) -> list[Portal]:
+    """The enabled portals: a registry is read here, inside the flow, so a national registry is never a flow
+    parameter (Prefect refuses parameters over 512 KB: about 2,000 portals). ``delay`` overrides every
+    portal's own."""
     chosen = portals if portals is not None else load_registry(registry or default_registry())
     chosen = [p for p in chosen if p.enabled]
     if only:
         chosen = [p for p in chosen if p.id in only]
+    if delay is not None:
+        for p in chosen:
+            p.delay = delay
     return chosen
 
 
@@ -357,21 +364,22 @@ def _final(summary: RunSummary):
 
 @flow(name="nianbao-nightly", task_runner=ThreadPoolTaskRunner(max_workers=DEFAULT_PARALLEL), log_prints=False)
 def nightly(registry: str | None = None, out: str = "out", since: int | None = None, portals: list[Portal] | None = None,
-            polite: bool = True, progress: bool = False, archive: str | None = None, report: bool = True) -> RunSummary:
+            polite: bool = True, progress: bool = False, archive: str | None = None, report: bool = True,
+            delay: float | None = None) -> RunSummary:
     """Every enabled portal, incrementally: new and changed reports of recent years (default: the last three).
     ``report``: rewrite the coverage page (_report/index.html) at the end."""
     since = since if since is not None else date.today().year - 3
-    return _final(run_portals(_portals(registry, portals, None), resolve_out(out), since, polite, progress=progress,
-                              archive=archive, report=report))
+    return _final(run_portals(_portals(registry, portals, None, delay), resolve_out(out), since, polite,
+                              progress=progress, archive=archive, report=report))
 
 
 @flow(name="nianbao-backfill", task_runner=ThreadPoolTaskRunner(max_workers=DEFAULT_PARALLEL), log_prints=False)
 def backfill(registry: str | None = None, out: str = "out", since: int = 2008, until: int | None = None,
              portals: list[str] | None = None, portal_list: list[Portal] | None = None, polite: bool = True,
-             progress: bool = False, archive: str | None = None) -> RunSummary:
+             progress: bool = False, archive: str | None = None, delay: float | None = None) -> RunSummary:
     """Walk listings as deep as ``since`` and store everything not yet stored; rerun after a kill to resume."""
-    return _final(run_portals(_portals(registry, portal_list, portals), resolve_out(out), since, polite, until, progress,
-                              archive))
+    return _final(run_portals(_portals(registry, portal_list, portals, delay), resolve_out(out), since, polite, until,
+                              progress, archive))
 
 
 @flow(name="nianbao-reprocess", log_prints=False)

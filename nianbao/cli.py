@@ -224,13 +224,12 @@ def cmd_crawl(args) -> int:
 
     quiet_prefect(_log_level(args))
     try:
-        portals = _registry_portals(args)
+        portals = _registry_portals(args)  # checked here, so a bad row is one line before any flow starts
     except InputError as exc:
         print(f"nianbao {args.command}: {exc}", file=sys.stderr)
         return 2
-    if args.delay is not None:
-        for p in portals:
-            p.delay = args.delay
+    # a registry goes to the flow as its path (a national one is too big to be a flow parameter)
+    flow_portals = None if args.registry else portals
     from nianbao.flows.nightly import backfill, local_run, nightly
     from nianbao.flows.pipeline import archive_root
 
@@ -251,11 +250,13 @@ def cmd_crawl(args) -> int:
         return 2
     with local_run():
         if args.command == "backfill":
-            state = backfill_flow(out=args.out, since=args.since, until=args.until, portal_list=portals,
-                                  progress=True, archive=archive, return_state=True)
+            state = backfill_flow(registry=args.registry, out=args.out, since=args.since, until=args.until,
+                                  portal_list=flow_portals, progress=True, archive=archive, delay=args.delay,
+                                  return_state=True)
         else:  # a crawl without --since walks every listing page, as a first crawl of a portal must
-            state = nightly_flow(out=args.out, since=args.since if args.since is not None else 0, portals=portals,
-                                 progress=True, archive=archive, return_state=True)
+            state = nightly_flow(registry=args.registry, out=args.out, since=args.since if args.since is not None else 0,
+                                 portals=flow_portals, progress=True, archive=archive, delay=args.delay,
+                                 return_state=True)
     summary = state.result(raise_on_failure=False)
     if isinstance(summary, BaseException):  # the run itself crashed (not one portal): its one line
         print(f"nianbao {args.command}: the run failed: {type(summary).__name__}: {summary}", file=sys.stderr)

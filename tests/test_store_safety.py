@@ -183,3 +183,25 @@ def test_an_unreadable_partition_manifest_is_rebuilt_from_its_files_by_the_next_
     victim.write_text("[]")
     assert main(["parse", str(REAL / "sh_bgt_2019.html"), "--out", str(store)]) == 0
     assert verify(store) == [] and len(read_dataset(store, "reports")) == 3
+
+
+def test_a_national_registry_is_read_inside_the_flow_not_passed_as_a_parameter(tmp_path):
+    """3,000 rows (Prefect refuses flow parameters over 512 KB, about 2,000 portals): the crawl runs."""
+    import csv
+
+    from conftest import registry_file
+
+    from nianbao.sample_portal.server import SamplePortal
+
+    with SamplePortal() as sp:
+        reg = registry_file(sp, tmp_path / "portals.csv")
+        rows = list(csv.DictReader(reg.open(encoding="utf-8")))
+        extra = [{**rows[0], "id": f"off{i}", "entry_url": f"https://www{i}.example.gov.cn/zwgk/zfxxgknb/",
+                  "enabled": "false"} for i in range(3000)]
+        with reg.open("w", encoding="utf-8", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=list(rows[0]))
+            w.writeheader()
+            w.writerows(rows + extra)
+        r = cli("crawl", "--registry", reg, "--out", tmp_path / "s", "--delay", "0.02")
+    assert r.returncode == 0, r.stderr[-600:]
+    assert len(read_dataset(tmp_path / "s", "reports")) > 0

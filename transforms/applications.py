@@ -3,6 +3,9 @@
 Row labels are matched on their most specific cell (1.属于国家秘密) with the
 group it sits under ((三)不予公开) as context; applicant columns are read in
 the order the header prints them, so a reordered table still maps right.
+Rows whose label was lost or pulled out of the table are read by the national
+template (the rows' fixed order), and the report's own totals choose between
+readings where more than one fits.
 """
 
 from __future__ import annotations
@@ -31,14 +34,14 @@ def read_applications(rows: list[Row], era_hint: str | None = None) -> tuple[lis
     cells, warnings, from_header = _read(rows, None, era_hint)
     if from_header:
         return cells, warnings
-    best = (_rows_adding_up(cells, list(APPLICANTS)), list(APPLICANTS), cells, warnings)
+    best = (_rows_adding_up(cells, list(APPLICANTS)), cells, warnings)
     for order in ALTERNATIVE_ORDERS:
         c, w, _ = _read(rows, order, era_hint)
         score = _rows_adding_up(c, order)
         if score > best[0]:
-            best = (score, order, c, w + [f"三: the header does not say the applicant columns' order; read as "
-                                           f"{' | '.join(order)}, under which {score} rows add up to 总计"])
-    return best[2], best[3]
+            best = (score, c, w + [f"三: the header does not say the applicant columns' order; read as "
+                                   f"{' | '.join(order)}, under which {score} rows add up to 总计"])
+    return best[1], best[2]
 
 
 # Orders in which pages print the applicant columns, tried when the header cannot be read.
@@ -90,13 +93,13 @@ def _read(rows: list[Row], forced: list[str] | None, era_hint: str | None = None
             continue
         values = [v for i, v in enumerate(values) if i not in ghosts.get((row.grid_no, len(values)), ())]
         weak = bool(row.origin) and row.origin[0] == -1
-        if not labels:
-            lines.append(_Line(None, row, labels, values, order or forced or list(APPLICANTS), weak))
-            continue
         if order is None:
             order = forced or applicant_order(header_cells)
             from_header = from_header or (forced is None and _order_named(header_cells))
             header_cells = []
+        if not labels:
+            lines.append(_Line(None, row, labels, values, order, weak))
+            continue
         row_group = None
         for lab in labels:
             row_group = group_of(lab) or row_group
