@@ -207,10 +207,6 @@ def _title(text: str) -> str:
     return norm(m.group(1)) if m else ""
 
 
-REGISTRY_COLUMNS = ["id", "publisher", "adcode", "entry_url", "delay", "max_connections", "encoding", "enabled",
-                    "verified", "notes", "level", "parent", "home", "learned_from", "status"]
-
-
 def registry_rows(sites: list[Site]) -> list[dict]:
     """The sites as registry rows (data/portals.csv's columns, then the walk's): the entry is the home page,
     where the crawler finds the 年报 column itself. The root, and sites whose place is unknown, are
@@ -223,6 +219,6 @@ def registry_rows(sites: list[Site]) -> list[dict]:
         rows.append({"id": s.id, "publisher": s.publisher, "adcode": s.adcode or "", "entry_url": s.home,
                      "delay": "", "max_connections": "", "encoding": "", "enabled": "true" if enabled else "false",
                      "verified": "no", "notes": notes,
-                     "level": s.level, "parent": s.parent or "", "home": s.home, "learned_from": s.learned_from,
-                     "status": s.status})
+                     "level": s.level, "parent": s.parent or "", "home": s.home, "linked_as": s.link,
+                     "learned_from": s.learned_from, "status": s.status})
     return rows
