@@ -58,14 +58,22 @@ def limits() -> tuple[float, int]:
     return number("NIANBAO_PARSE_SECONDS", 300.0), int(number("NIANBAO_PARSE_MEMORY_MB", 1024))
 
 
+READY = "ready"
+START_SECONDS = 120.0  # a worker that has not imported the parser by then is broken
+
+
 def _serve(conn, memory_mb: int) -> None:
     """A worker: parse what arrives, send back (True, result) or (False, exception), until None arrives."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the run's to handle: it stops us in order
+    # a process started with SIGTERM ignored (some supervisors, test runners) passes that on through exec: the
+    # worker would then outlive the terminate() multiprocessing sends its daemons at exit, and the exit would hang
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     import nianbao.flows.pipeline  # noqa: F401  (the parser, imported once per worker)
 
     _limit_address_space(memory_mb)
+    conn.send(READY)  # the parse deadline runs from here: starting a worker (imports) is not the parse's time
     while True:
         try:
             job = conn.recv()
@@ -116,11 +124,31 @@ class _Worker:
         self.proc = ctx.Process(target=_serve, args=(child, self.memory_mb), daemon=True)
         self.proc.start()
         child.close()
+        self.ready = False
+
+    def _wait_ready(self) -> None:
+        """Until the worker has imported the parser (seconds on a loaded machine), bounded by START_SECONDS."""
+        from nianbao.extractors.http import STOP
+
+        cutoff = time.monotonic() + START_SECONDS
+        while not self.conn.poll(POLL):
+            why = ("it died starting" if not self.proc.is_alive() else "the run was stopped by a signal"
+                   if STOP.is_set() else f"it did not start within {START_SECONDS:g} s"
+                   if time.monotonic() > cutoff else None)
+            if why:
+                self.kill()
+                raise ParseLimitError(f"the parse's worker: {why}")
+        if self.conn.recv() != READY:
+            self.kill()
+            raise ParseLimitError("the parse's worker answered before it was ready")
+        self.ready = True
 
     def call(self, fn, args):
         """fn(*args) in this worker, within the limits; ParseLimitError (and the worker killed) beyond them."""
         from nianbao.extractors.http import STOP
 
+        if not self.ready:
+            self._wait_ready()
         self.conn.send((fn, args))
         cutoff = time.monotonic() + self.seconds
         while not self.conn.poll(POLL):
