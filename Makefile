@@ -19,8 +19,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q --force-reinstall --no-deps opencv-python-headless
 	touch $(STAMP)
 
+TEST_WORKERS ?= 2
+
+# the suite in TEST_WORKERS processes (pytest-xdist), each test file whole in one (its module fixtures once)
 test: venv
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: venv
 	$(BIN)/ruff check nianbao flows extractors transforms store sample_portal data tests benchmarks
