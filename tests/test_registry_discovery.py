@@ -11,7 +11,8 @@ import pytest
 
 from nianbao.extractors.archive import Archive
 from nianbao.extractors.crawler import crawl_portal, load_registry
-from nianbao.extractors.directory import Directory, name_site, registry_rows, site_key
+from nianbao.extractors.directory import Directory, Site, name_site, registry_rows, site_key
+from nianbao.extractors.discovery import Link
 from nianbao.extractors.http import PoliteSession
 from nianbao.sample_portal.farm import Farm
 
@@ -56,9 +57,7 @@ def test_the_registry_it_writes_is_crawled_from_home_pages():
 
 def test_links_out_of_a_public_root_never_reach_private_addresses():
     d = Directory(PoliteSession(delay=0.005), "https://www.gov.cn/")
-    from nianbao.extractors.discovery import Link
-    root = d.sites[site_key("https://www.gov.cn/")] = __import__("nianbao.extractors.directory", fromlist=["Site"]) \
-        .Site("root", "中国政府网", None, "national", "https://www.gov.cn/", None, "(root)")
+    root = Site("root", "中国政府网", None, "national", "https://www.gov.cn/", None, "(root)")
     assert d._add(root, Link("http://10.0.0.7/", "甘肃"), "https://www.gov.cn/") is None
     assert d._add(root, Link("http://127.0.0.1:8080/", "四川"), "https://www.gov.cn/") is None
     assert d.refused == ["http://10.0.0.7/", "http://127.0.0.1:8080/"]
@@ -71,7 +70,10 @@ def test_links_out_of_a_public_root_never_reach_private_addresses():
 ])
 def test_link_texts_that_name_governments(text, publisher, level):
     named = name_site(text, None)
-    assert (named[0], named[2]) == (publisher, level) if publisher else named is None
+    if publisher is None:
+        assert named is None
+    else:
+        assert (named[0], named[2]) == (publisher, level)
 
 
 def test_the_command_writes_the_registry(tmp_path):
