@@ -94,8 +94,9 @@ def _read(rows: list[Row], forced: list[str] | None, era_hint: str | None = None
         values = [v for i, v in enumerate(values) if i not in ghosts.get((row.grid_no, len(values)), ())]
         weak = bool(row.origin) and row.origin[0] == -1
         if order is None:
-            order = forced or applicant_order(header_cells)
-            from_header = from_header or (forced is None and _order_named(header_cells))
+            named = None if forced else header_order(header_cells)
+            order = forced or named or list(APPLICANTS)
+            from_header = from_header or named is not None
             header_cells = []
         if not labels:
             lines.append(_Line(None, row, labels, values, order, weak))
@@ -198,14 +199,15 @@ def _place_run(run: list[_Line], gap: list[str], cells: dict, warnings: list[str
         placements = (combinations(gap, len(run)) if comb(len(gap), len(run)) <= MAX_PLACEMENTS
                       else [tuple(gap[:len(run)])])
         fitting = [p for p in placements if all(_label_fits(ln, code) for ln, code in zip(run, p, strict=True))]
-        failed_before = _failed_totals(cells, run[0].order)
+        failed_before = _total_checks(cells, run[0].order).count(False)
         adding_up = []
         for p in fitting:
             trial = dict(cells)
             for ln, code, f in zip(run, p, fitted, strict=True):
                 trial.update({(code, a): {"value": parse_value(raw).value} for a, raw in zip(ln.order, f, strict=False)})
-            failed = _failed_totals(trial, run[0].order)
-            if failed == 0 and _totals_add_up(trial, run[0].order):
+            checks = _total_checks(trial, run[0].order)
+            failed = checks.count(False)
+            if checks and failed == 0:  # every applicant's 总计 checkable adds up
                 adding_up.append(p)
             elif len(run) == len(gap) and failed <= failed_before:
                 chosen, why = p, "the rows missing there, in the template's order"
@@ -234,12 +236,6 @@ def _label_fits(ln: _Line, code: str) -> bool:
     return not ln.labels or (len(text) >= 2 and text in FULL_LABELS[code])
 
 
-def _failed_totals(cells: dict, order: list[str]) -> int:
-    return sum(not c["passed"] for c in run_checks(
-        [{"outcome": o, "applicant": a, "value": c["value"]} for (o, a), c in cells.items() if a in order], [])
-        if c["check"] == "applications.total_handled")
-
-
 def _ghost_columns(rows: list[Row]) -> dict[tuple[int, int], set[int]]:
     """Value positions blank in every row of a table that has more value cells than applicant columns: a
     column Word added (a ghost), which the figures never use. Keyed by table and row width, so a row of
@@ -260,13 +256,12 @@ FULL_LABELS = {r["code"]: norm_label(r["label_zh"]) for r in vocabulary()
                if r["table"] == "applications" and r["dimension"] == "outcome"}
 
 
-def _totals_add_up(cells: dict, order: list[str]) -> bool:
-    """Every applicant's (七)总计 is the sum of the outcome rows under 三: the report's own total_handled
-    check (checks.py), all passed, and at least one of them checkable."""
-    rows = [c for c in run_checks([{"outcome": o, "applicant": a, "value": c["value"]} for (o, a), c in cells.items()
-                                   if a in order], [])
+def _total_checks(cells: dict, order: list[str]) -> list[bool]:
+    """Whether each applicant's (七)总计 is the sum of the outcome rows under 三: the report's own
+    total_handled check (checks.py), one entry per applicant it could check."""
+    return [c["passed"] for c in run_checks([{"outcome": o, "applicant": a, "value": c["value"]}
+                                             for (o, a), c in cells.items() if a in order], [])
             if c["check"] == "applications.total_handled"]
-    return bool(rows) and all(c["passed"] for c in rows)
 
 
 def _is_header(labels: list[str]) -> bool:
@@ -280,16 +275,8 @@ def _is_header(labels: list[str]) -> bool:
     return False
 
 
-def applicant_order(header_cells: list[str]) -> list[str]:
-    """Applicant codes in the order the header prints them (standard order if unreadable)."""
-    return _header_order(header_cells) or list(APPLICANTS)
-
-
-def _order_named(header_cells: list[str]) -> bool:
-    return _header_order(header_cells) is not None
-
-
-def _header_order(header_cells: list[str]) -> list[str] | None:
+def header_order(header_cells: list[str]) -> list[str] | None:
+    """Applicant codes in the order the header prints them; None when the header does not name them all."""
     tokens: list[str] = []
     for cell in header_cells:
         t = norm_label(cell)
