@@ -141,9 +141,9 @@ def report_links(page_links: list[Link]) -> tuple[list[ReportLink], list[Link]]:
     return reports, decoys
 
 
-# The disclosure section a government's home page links to, inside which the 年报 column sits.
-SECTION_WORDS = re.compile(r"^(?:政府信息公开|信息公开|政务公开|法定主动公开内容|主动公开|政府信息公开专栏|信息公开专栏"
-                           r"|政府信息公开目录|信息公开目录|政务公开专栏|公开目录)$")
+# The disclosure section a government's home page links to, inside which the 年报 column sits: (政府)信息公开 or
+# 政务公开, as a 专栏 or 目录 or bare; 公开目录; (法定)主动公开(内容).
+SECTION_WORDS = re.compile(r"^(?:(?:政府)?(?:信息|政务)公开(?:专栏|目录)?|公开目录|(?:法定)?主动公开(?:内容)?)$")
 SECTION_PATH = re.compile(r"/(?:xxgk|zwgk|zfxxgk|gkml|fdzdgknr|xxgkml|zfxxgkzl)(?:/|$|_|\.)", re.I)
 NOT_SECTION = re.compile(r"指南|制度|申请|规定|意见箱|留言")
 
