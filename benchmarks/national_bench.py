@@ -38,15 +38,12 @@ def shape(sites: int) -> dict:
 
 def discover(root: str, out: str, delay: float, parallel: int) -> dict:
     """The registry walk from the root, in a process of its own (the farm's pages are not in its memory)."""
-    from nianbao.extractors.directory import Directory, registry_rows
+    from nianbao.extractors.directory import Directory, registry_rows, write_registry
     from nianbao.extractors.http import PoliteSession
 
     t = time.perf_counter()
-    rows = registry_rows(Directory(PoliteSession(delay=delay), root, workers=parallel).walk())
-    with open(f"{out}/discovered.csv", "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    write_registry(registry_rows(Directory(PoliteSession(delay=delay), root, workers=parallel).walk()),
+                   f"{out}/discovered.csv")
     return {"walk_s": time.perf_counter() - t}
 
 

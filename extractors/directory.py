@@ -12,15 +12,19 @@ dropped.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from nianbao.extractors import discovery
 from nianbao.extractors.decode import DecodeError, decode_bytes
 from nianbao.extractors.http import PoliteSession, _is_ip
+from nianbao.store.fs import LocalStorage
 from nianbao.transforms.metadata import is_township
 from nianbao.transforms.normalize import norm
 from nianbao.transforms.regions import Region, lookup, region_in_name, short_name
@@ -222,3 +226,14 @@ def registry_rows(sites: list[Site]) -> list[dict]:
                      "level": s.level, "parent": s.parent or "", "home": s.home, "linked_as": s.link,
                      "learned_from": s.learned_from, "status": s.status})
     return rows
+
+
+def write_registry(rows: list[dict], path: str | Path) -> None:
+    """The rows as a registry CSV at ``path``, written atomically: an interrupted walk leaves an earlier file
+    whole."""
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    path = Path(path).resolve()
+    LocalStorage(path.parent).write(path.name, text.getvalue().encode("utf-8"))

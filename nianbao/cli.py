@@ -145,11 +145,7 @@ def cmd_store_verify(args) -> int:
 def cmd_registry_discover(args) -> int:
     """Walk government site directories from a root and write what was found as a registry CSV (atomically:
     an interrupted walk leaves any earlier file whole)."""
-    import csv
-    import os
-    import tempfile
-
-    from nianbao.extractors.directory import Directory, registry_rows
+    from nianbao.extractors.directory import Directory, registry_rows, write_registry
     from nianbao.extractors.http import PoliteSession
     from nianbao.flows.signals import stop_on_signals
 
@@ -159,19 +155,7 @@ def cmd_registry_discover(args) -> int:
     walk = Directory(PoliteSession(delay=args.delay if args.delay is not None else 1.0), args.root,
                      max_sites=args.max_sites, max_depth=args.max_depth)
     sites = walk.walk()
-    rows = registry_rows(sites)
-    out = os.path.abspath(args.out)
-    os.makedirs(os.path.dirname(out), exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=os.path.dirname(out))
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
-            writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(rows)
-        os.replace(tmp, out)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    write_registry(registry_rows(sites), args.out)
     levels: dict[str, int] = {}
     for s in sites:
         levels[s.level] = levels.get(s.level, 0) + 1

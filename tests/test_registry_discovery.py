@@ -11,7 +11,7 @@ import pytest
 
 from nianbao.extractors.archive import Archive
 from nianbao.extractors.crawler import crawl_portal, load_registry
-from nianbao.extractors.directory import Directory, Site, name_site, registry_rows, site_key
+from nianbao.extractors.directory import Directory, Site, name_site, registry_rows, site_key, write_registry
 from nianbao.extractors.discovery import Link
 from nianbao.extractors.http import PoliteSession
 from nianbao.sample_portal.farm import Farm
@@ -41,12 +41,8 @@ def test_every_site_of_the_country_is_found_named_and_placed(seed):
 def test_the_registry_it_writes_is_crawled_from_home_pages():
     with Farm(provinces=1, prefectures=1, counties=1, townships=1, departments=1, hosts=3, seed=4, down=0, moved=0) \
             as farm, tempfile.TemporaryDirectory() as tmp:
-        rows = registry_rows(walk(farm))
         path = f"{tmp}/discovered.csv"
-        with open(path, "w", newline="", encoding="utf-8") as f:
-            w = csv.DictWriter(f, fieldnames=list(rows[0]))
-            w.writeheader()
-            w.writerows(rows)
+        write_registry(registry_rows(walk(farm)), path)
         portals = [p for p in load_registry(path) if p.enabled]
         assert len(portals) == len(farm.sites)
         archive = Archive(tmp + "/archive")

@@ -446,8 +446,8 @@ _ORG_END = re.compile(r"(?:人民政府|政府|办公室|办公厅|局|厅|委�
 
 
 def _publisher_from_contact(body: str) -> str | None:
-    """如对本报告有任何疑问，请与平度市政府办公室政府信息公开领导小组办公室联系: the body that answers for the
-    report, the office named before its 政府信息公开/政务公开 unit, when it names its place."""
+    """……请与某市政府办公室政府信息公开领导小组办公室联系 (or its 政务公开科 …): the body that answers for the report,
+    the office named before its 政府信息公开/政务公开/信息公开 unit, when it names its place."""
     m = _CONTACT.search(norm(body[:8000]))
     if not m or not _ORG_END.search(m.group(1)) or region_in_name(m.group(1)) is None:
         return None
