@@ -408,7 +408,7 @@ def _province_named(body: str) -> Region | None:
     text = metadata.without_spam(norm(body[:8000]))
     found = {r.adcode: r for name, r in _province_names().items() if name in text}
     if not found:
-        found = {p.adcode: p for r in regions_mentioned(text) if (p := lookup(r.adcode[:2] + "0000")) is not None}
+        found = {p.adcode: p for r in regions_mentioned(text) if (p := lookup(r.province)) is not None}
     return next(iter(found.values())) if len(found) == 1 else None
 
 
