@@ -34,6 +34,7 @@ from nianbao.store.schemas import REPORT_DATASETS, SCHEMAS
 LOG_DIR = "_log"
 UNREADABLE_DIR = "_log_unreadable"  # batches that cannot be folded are moved here, out of every write's way
 _BATCH = re.compile(r"[0-9]{12}\.batch")  # the only names append writes; anything else in _log is not read
+_LAST = f"{LOG_DIR}/last"  # the number of the newest batch, written with it, so an append need not list the log
 _VERSION = 1
 
 
@@ -124,11 +125,27 @@ def append(root: str | Path, batch: LogBatch) -> None:
     data = encode(batch)
     try:
         with store.lock():
-            names = _names(store)
-            seq = int(names[-1].rsplit("/", 1)[1].split(".")[0]) + 1 if names else 1  # names are 12 digits
-            store.write(f"{LOG_DIR}/{seq:012d}.batch", data)
+            seq = _next_number(store)
+            store.write_many({_name(seq): data, _LAST: str(seq).encode()})  # renamed in this order
     except StorageError as exc:
         raise StoreError(str(exc)) from None
+
+
+def _name(seq: int) -> str:
+    return f"{LOG_DIR}/{seq:012d}.batch"
+
+
+def _next_number(store) -> int:
+    """One above the newest logged batch. ``_log/last`` names it, so a log of thousands of batches is not
+    listed at every append (that made a night's appends quadratic). It is listed when ``last`` is missing
+    or behind: a crash between a batch's rename and its own, or a log written by an older nianbao. Batch
+    numbers only grow while the log holds any (a fold removes the oldest first, and the directory with
+    ``last`` only when it is empty), so a batch always sorts after every batch logged before it."""
+    last = (store.read(_LAST) or b"").strip()
+    if last.isdigit() and not store.exists(_name(int(last) + 1)):
+        return int(last) + 1
+    names = _names(store)
+    return int(names[-1].rsplit("/", 1)[1].split(".")[0]) + 1 if names else 1  # names are 12 digits
 
 
 def logged(root: str | Path) -> int:

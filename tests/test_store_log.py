@@ -54,6 +54,32 @@ def test_the_last_logged_version_of_a_report_wins(tmp_path):
     assert read_dataset(tmp_path, "reports").report_id.nunique() == 2
 
 
+def test_a_batch_sorts_after_every_batch_logged_before_it_whatever_crashed_between(tmp_path, monkeypatch):
+    """An append reads the newest number from _log/last instead of listing the log; when last is behind (a
+    crash between the batch's rename and its own) or missing (an older nianbao's log), the log is listed.
+    Whatever the case, the newest version of a report wins the fold."""
+    rid = county(0).report["report_id"]
+    log_reports(tmp_path, [county(0, seed=10)])
+    log_reports(tmp_path, [county(0, seed=20)])
+    last = tmp_path / "_log" / "last"
+    assert last.read_text() == "2" and report_log.logged(tmp_path) == 2
+    last.write_text("1")  # the crash: batch 2 renamed, last still names batch 1
+    log_reports(tmp_path, [county(0, seed=30)])
+    last.unlink()  # a log written before last existed
+    log_reports(tmp_path, [county(0, seed=40)])
+    names = sorted(p.name for p in (tmp_path / "_log").glob("*.batch"))
+    assert names == [f"{n:012d}.batch" for n in (1, 2, 3, 4)] and last.read_text() == "4"
+    listed = []
+    monkeypatch.setattr(report_log, "_names", lambda store: listed.append(1) or [])
+    log_reports(tmp_path, [county(0, seed=50)])
+    assert not listed and last.read_text() == "5"  # the log is not listed when last is right
+    monkeypatch.undo()
+    report_log.fold(tmp_path)
+    assert values(tmp_path, rid) == expected(county(0, seed=50)) and not (tmp_path / "_log").exists()
+    log_reports(tmp_path, [county(0, seed=60)])  # an empty log starts again at 1
+    assert (tmp_path / "_log" / "000000000001.batch").exists()
+
+
 def test_a_direct_write_folds_what_a_killed_run_logged_first(tmp_path):
     """Logged v2 then killed; a later direct write of v3 must win, and the other logged report is kept."""
     rid = county(0).report["report_id"]
