@@ -77,16 +77,17 @@ def name_site(text: str, parent: Site | None) -> tuple[str, Region | None, str] 
         return None
     parent_place = _place_of(parent)
     context = parent.publisher if parent else ""
-    if (TOWNSHIP.search(t) and region_in_name(t, context) is None) or is_township(t):
+    hint = parent.adcode if parent else None  # of the places named 鼓楼区, the one under the linking site
+    if (TOWNSHIP.search(t) and region_in_name(t, context, hint) is None) or is_township(t):
         name = t if t.endswith(("人民政府", "办事处")) else t + ("办事处" if t.endswith("街道") else "人民政府")
         return name, parent_place, "township"
     if DEPARTMENT.search(t):
         if t[0] in "省市县区州旗盟" and parent_place is not None and parent_place.name.endswith(t[0]):
             t = parent_place.name + t[1:]  # 市教育局 under 张掖市
-        region = region_in_name(t, context) or parent_place
+        region = region_in_name(t, context, hint) or parent_place
         return (t, region, "department") if region is not None else None
     bare = GOVERNMENT.sub("", t)
-    region = region_in_name(bare, context)
+    region = region_in_name(bare, context, hint)
     if region is None or bare not in (region.name, short_name(region.name)):
         return None  # a name that is not a whole place: 某某公司, 中国政府网
     return region.name + "人民政府", region, region.level

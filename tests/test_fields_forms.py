@@ -144,3 +144,27 @@ def test_an_address_in_a_county_level_city_places_the_report_there_not_in_its_pr
     text = f"{NO_NAME}联系地址：{place.name}人民路8号。\n" + BODY
     report = parse(text)
     assert report["adcode"] == place.adcode and report["publisher"] == f"{place.name}人民政府"
+
+
+def _shared_names() -> list[list]:
+    by_name: dict[str, list] = {}
+    for r in regions().values():
+        if r.status == "current" and r.level == "county" and not r.adcode.startswith(("71", "81", "82")):
+            by_name.setdefault(r.name, []).append(r)
+    return [rs for rs in by_name.values() if len(rs) > 1]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_place_name_several_places_share_is_the_registrys_place(seed):
+    """鼓楼区人民政府 names four places: a crawled page that does not say which is the registry's (each portal
+    gives its code), so two 鼓楼区's reports never share a report id."""
+    places = random.Random(seed).choice(_shared_names())
+    ids = set()
+    for r in places:
+        for publisher in (f"{r.name}人民政府", f"{r.name}民政局"):
+            text = f"{publisher}2016年政府信息公开工作年度报告\n" + BODY
+            rep = parse_report(text.encode(), "file:///r.txt", content_type="text/plain; charset=utf-8",
+                               default_adcode=r.adcode).report
+            assert rep["adcode"] == r.adcode, (publisher, r.adcode)
+            ids.add(rep["report_id"])
+    assert len(ids) == 2 * len(places)

@@ -81,3 +81,31 @@ def test_the_command_writes_the_registry(tmp_path):
         rows = list(csv.DictReader(out.open(encoding="utf-8")))
         assert len(rows) == len(farm.sites) + 1  # and the root, listed disabled
         assert "sites" in run.stdout and str(out) in run.stdout
+
+
+def _shared_county_names() -> list[tuple[str, list]]:
+    """Every county-level name that several current places carry (鼓楼区 in Nanjing, Xuzhou, Fuzhou, Kaifeng)."""
+    from nianbao.transforms.regions import regions
+
+    by_name: dict[str, list] = {}
+    for r in regions().values():
+        if r.status == "current" and r.level == "county":
+            by_name.setdefault(r.name, []).append(r)
+    return sorted((n, rs) for n, rs in by_name.items() if len(rs) > 1)
+
+
+def test_a_place_name_several_places_share_is_the_one_under_the_linking_site():
+    from nianbao.transforms.regions import lookup
+
+    shared = _shared_county_names()
+    assert len(shared) > 40 and any(n == "鼓楼区" for n, _ in shared)
+    for name, places in shared:
+        for r in places:
+            city = lookup(r.adcode[:4] + "00")
+            if city is None or city.adcode == r.adcode:
+                continue
+            parent = Site(city.adcode, city.name + "人民政府", city.adcode, "prefecture", "http://x/", None, "")
+            assert name_site(name, parent)[1].adcode == r.adcode, (name, city.name)
+            county = Site(r.adcode, name + "人民政府", r.adcode, "county", "http://y/", parent.id, "")
+            publisher, region, level = name_site(f"{name[-1]}财政局", county)  # 区财政局 on 鼓楼区's site
+            assert (publisher, region.adcode, level) == (f"{name}财政局", r.adcode, "department"), (name, city.name)

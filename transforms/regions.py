@@ -82,11 +82,14 @@ def lookup(adcode: str) -> Region | None:
     return regions().get(adcode)
 
 
-def region_in_name(publisher: str, context: str = "") -> Region | None:
+def region_in_name(publisher: str, context: str = "", hint: str | None = None) -> Region | None:
     """The most specific region named at the start of a publisher's name.
 
-    甘肃省张掖市教育局 -> 张掖市; a county name shared by several provinces is
-    resolved by which parent the context names.
+    甘肃省张掖市教育局 -> 张掖市; a name several places share (鼓楼区: in
+    Nanjing, Xuzhou, Fuzhou and Kaifeng) is resolved by the place named before
+    it, else by ``hint`` (the code a crawler's registry gives the site: the
+    candidate in its province that shares most of its digits), else by which
+    parent the context names.
     """
     names = _by_name()
     best: Region | None = None
@@ -99,7 +102,7 @@ def region_in_name(publisher: str, context: str = "") -> Region | None:
             if cands and all(c.name != word for c in cands) and publisher[pos + length:pos + length + 1] in _UNIT_CHARS:
                 continue  # 朝阳乡 is not 朝阳市, 洪江区 not 洪江市: a short name followed by another unit's suffix
             if cands:
-                hit = (length, _disambiguate(cands, best, context))
+                hit = (length, _disambiguate(cands, best, context, hint))
                 break
         if not hit:
             break
@@ -108,11 +111,17 @@ def region_in_name(publisher: str, context: str = "") -> Region | None:
     return best
 
 
-def _disambiguate(cands: list[Region], parent: Region | None, context: str) -> Region:
+def _disambiguate(cands: list[Region], parent: Region | None, context: str, hint: str | None = None) -> Region:
     if parent:
         inside = [c for c in cands if c.adcode.startswith(_prefix(parent))]
         if inside:
             return inside[0]
+    if hint and len(cands) > 1:
+        def shared(c: Region) -> int:
+            return next((i for i, (a, b) in enumerate(zip(c.adcode, hint)) if a != b), min(len(c.adcode), len(hint)))
+        nearest = max(cands, key=shared)
+        if shared(nearest) >= 2 and sum(shared(c) == shared(nearest) for c in cands) == 1:
+            return nearest
     if len({c.province for c in cands}) > 1 and context:  # same name in several provinces
         for c in cands:
             for up in parents(c):

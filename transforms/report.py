@@ -327,7 +327,7 @@ def _place(pub: str | None, adcode: str | None, default_adcode: str | None, cand
             warnings.append(f"adcode {adcode} is not in the region table")
         _signal_warnings(body, region, warnings)
         return adcode, region
-    region = region_in_name(pub, body[:3000]) if pub else None
+    region = region_in_name(pub, body[:3000], default_adcode) if pub else None
     if region is None and pub and metadata.is_township(pub):
         region = _county_of_township(pub, body)
         if region is not None:
@@ -335,7 +335,7 @@ def _place(pub: str | None, adcode: str | None, default_adcode: str | None, cand
                             f"({region.name})")
     if region is None:
         for name, where in candidates:
-            region = region_in_name(name, body[:3000]) if not metadata.spam_hits(name) else None
+            region = region_in_name(name, body[:3000], default_adcode) if not metadata.spam_hits(name) else None
             if region:
                 warnings.append(f"region read from the {where} ({name})")
                 break
