@@ -1,19 +1,22 @@
 """Prefect flows: nightly crawl, backfill from 2008, reprocess from the archive.
 
-Thin orchestration: one task per portal (crawl, parse, store), a bounded
-task runner, and the project's own state (archive + store) to know what is
+Thin orchestration: one task per portal, or per group of portals in a large
+run (crawl and parse; the flow run stores), a bounded task runner, and the project's own state (archive + store) to know what is
 done — not Prefect's cache. Every flow also runs from the CLI.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
@@ -39,27 +42,82 @@ from nianbao.store.from_reports import FOLD_REPORTS
 
 COMMIT_SECONDS = 300.0  # and at most this long between folds: how long a stored report may stay unseen
 HOSTS_DIR = "_hosts"  # beside the archive's portal shards: per-host next-request times shared by all workers
-DEFAULT_PARALLEL = 16  # portals in flight: crawling waits on I/O, and per-host gates keep each host polite
+# tasks in flight (a task crawls one portal in a run of up to GROUPS_PER_RUN portals, else a group at once):
+# crawling waits on I/O, and per-host gates keep each host polite
+DEFAULT_PARALLEL = 16
 
 
-@task(name="crawl-portal", retries=0)
-def portal_task(portal: Portal, archive_dir: str, since: int | None, polite: bool = True, until: int | None = None,
-                stored_shas: set[str] | None = None) -> PortalOutcome:
-    """Crawl and parse one portal with its own session and archive shard, so it runs on any worker.
+def crawl_group(portals: list[Portal], archive_dir: str, since: int | None, polite: bool = True,
+                until: int | None = None, stored_shas: dict[str, set[str]] | None = None,
+                logger=None) -> list[PortalOutcome]:
+    """Crawl and parse a group of portals at once, each with its own session and archive shard. A portal's
+    failure is its outcome's; the others run on. Once the run is stopped (a signal), portals not yet
+    started are left for the next run."""
+    from nianbao.extractors.http import STOP  # here: a task sent to Dask is pickled with its globals (an Event has a lock)
 
-    It writes no Parquet: the flow run stores each outcome as it arrives, so
-    the store has one writer even when tasks run on many machines.
+    logger = logger or logging.getLogger("nianbao")
+
+    def crawl(portal: Portal) -> PortalOutcome | None:
+        if STOP.is_set():
+            return None
+        logger.info(f"{portal.id}: start {portal.entry_url} ({portal.publisher})")
+        session = make_session(polite, delay=portal.delay if portal.delay is not None else 1.0,
+                               hosts_dir=Path(archive_dir) / HOSTS_DIR)
+        outcome = process_portal(portal, archive_dir, since, session=session,
+                                 stored_shas=(stored_shas or {}).get(portal.id, set()), until=until)
+        if STOP.is_set():  # stopped while this portal ran: its last requests were refused
+            outcome.error = outcome.error or "cancelled: the run was stopped by a signal"
+        failed = sum(outcome.failures.values())
+        end = (f"{portal.id}: {'FAILED ' + outcome.error if outcome.error else 'done'}; {outcome.requests} requests, "
+               f"{len(outcome.parsed)} reports parsed, {outcome.unchanged} unchanged, {failed} URLs not read")
+        (logger.warning if outcome.error else logger.info)(end)
+        return outcome
+
+    if len(portals) == 1:
+        outcomes = [crawl(portals[0])]
+    else:
+        with ThreadPoolExecutor(len(portals), thread_name_prefix="portal") as pool:
+            outcomes = list(pool.map(crawl, portals))
+    return [o for o in outcomes if o is not None]
+
+
+@task(name="crawl-portals", retries=0)
+def portals_task(portals: list[Portal], archive_dir: str, since: int | None, polite: bool = True,
+                 until: int | None = None, stored_shas: dict[str, set[str]] | None = None) -> list[PortalOutcome]:
+    """crawl_group as a task, so a group runs on any worker. It writes no Parquet: the flow run stores each
+    outcome as it arrives, so the store has one writer even when tasks run on many machines."""
+    # the run's logger, taken in the task's thread: the portals' threads do not inherit the task's context
+    return crawl_group(portals, archive_dir, since, polite, until, stored_shas, get_run_logger())
+
+
+MAX_GROUP = 32  # portals in one task at most: a group's outcomes are stored when its last portal ends
+GROUPS_PER_RUN = 128  # a run of more portals than this puts several in a task
+
+
+def portal_groups(portals: list[Portal]) -> list[list[Portal]]:
+    """The run's tasks: each a group of portals crawled at once.
+
+    A Prefect task costs its server about 40 ms of CPU (its states are events
+    written to the server's database), as much as crawling and parsing a small
+    portal: one task per portal spent half a national night's CPU in Prefect.
+    So a run of more than GROUPS_PER_RUN portals groups them, up to MAX_GROUP
+    a task; with its portals in flight at once, a group also multiplies the
+    portals in flight, which a national night needs: each portal's requests
+    wait on its host's delay, so only hundreds at once keep every host busy.
+
+    The order is the politeness bound's: a host's requests are spaced by its
+    delay, so the night ends when the host with most portals is done. Those
+    hosts start first, and each round takes one portal of every host that has
+    one left, so a group's portals are on different hosts while there are
+    other hosts to take.
     """
-    logger = get_run_logger()
-    logger.info(f"{portal.id}: start {portal.entry_url} ({portal.publisher})")
-    session = make_session(polite, delay=portal.delay if portal.delay is not None else 1.0,
-                           hosts_dir=Path(archive_dir) / HOSTS_DIR)
-    outcome = process_portal(portal, archive_dir, since, session=session, stored_shas=stored_shas, until=until)
-    failed = sum(outcome.failures.values())
-    end = (f"{portal.id}: {'FAILED ' + outcome.error if outcome.error else 'done'}; {outcome.requests} requests, "
-           f"{len(outcome.parsed)} reports parsed, {outcome.unchanged} unchanged, {failed} URLs not read")
-    (logger.warning if outcome.error else logger.info)(end)
-    return outcome
+    by_host: dict[str, list[Portal]] = {}
+    for p in portals:
+        by_host.setdefault(urlsplit(p.entry_url).netloc.lower(), []).append(p)
+    queues = sorted(by_host.values(), key=len, reverse=True)
+    order = [q[i] for i in range(len(queues[0]) if queues else 0) for q in queues if i < len(q)]
+    size = min(MAX_GROUP, max(1, -(-len(order) // GROUPS_PER_RUN)))
+    return [order[i:i + size] for i in range(0, len(order), size)]
 
 
 def _merge(parts: list[RunSummary], started: float) -> RunSummary:
@@ -247,10 +305,11 @@ def _requests_stop_on_signals():
 def run_portals(portals: list[Portal], out: str, since: int | None, polite: bool = True,
                 until: int | None = None, progress: bool = False, archive: str | None = None,
                 report: bool = True) -> RunSummary:
-    """Submit one task per portal to the flow's task runner. Each portal's reports go to the store's log as
-    its task completes (durable at once); the log is folded into the partitions, with the fetch log, a group
-    at a time (FOLD_REPORTS reports or COMMIT_SECONDS, whichever comes first): one store write serves many
-    small portals. What a stopped run logged is folded first by the next run."""
+    """Submit the portals to the flow's task runner, one task per group (portal_groups). Each portal's reports
+    go to the store's log as its group's task completes (durable at once); the log is folded into the
+    partitions, with the fetch log, many portals at a time (FOLD_REPORTS reports or COMMIT_SECONDS,
+    whichever comes first): one store write serves many small portals. What a stopped run logged is folded
+    first by the next run."""
     started = time.monotonic()
     archive_dir = str(archive_root(out, archive))
     report_log.fold(out)  # a killed run's logged reports, before reading what is stored
@@ -271,15 +330,17 @@ def run_portals(portals: list[Portal], out: str, since: int | None, polite: bool
     collected: set = set()
     try:
         with _requests_stop_on_signals():
-            # each task gets its own portal's stored hashes: the payload does not grow with the store
-            futures = [portal_task.submit(p, archive_dir, since, polite, until, shas.get(p.id, set())) for p in portals]
+            # each task gets its own portals' stored hashes: the payload does not grow with the store
+            futures = [portals_task.submit(group, archive_dir, since, polite, until,
+                                           {p.id: shas.get(p.id, set()) for p in group})
+                       for group in portal_groups(portals)]
             last_commit = time.monotonic()
             for f in as_completed(futures):
                 collected.add(f)
-                outcome = f.result()
-                pending.append(outcome)
-                meter.portal_done(outcome)
-                outcome.log_reports(out)
+                for outcome in f.result():
+                    pending.append(outcome)
+                    meter.portal_done(outcome)
+                    outcome.log_reports(out)
                 if sum(len(o.logged) for o in pending) >= FOLD_REPORTS or \
                         time.monotonic() - last_commit >= COMMIT_SECONDS:
                     commit()
@@ -311,18 +372,17 @@ CANCEL_WAIT = 4.0  # seconds a stopped run waits for its portal tasks to wind do
 
 
 def _cancelled_outcomes(futures: list, seconds: float) -> list[PortalOutcome]:
-    """The outcomes of portal tasks still running when the run was stopped, each marked cancelled: their
-    portal_runs and fetch_log rows are stored like any other (the reports they parsed too). A task that
-    does not end in time is left out; the next run does its portal again."""
+    """The outcomes of portal groups still running when the run was stopped (the portal each was crawling is
+    marked cancelled): their portal_runs and fetch_log rows are stored like any other (the reports they
+    parsed too). A group that does not end in time is left out; the next run does its portals again."""
     cutoff = time.monotonic() + seconds
     out = []
     for f in futures:
         try:
-            outcome = f.result(timeout=max(0.05, cutoff - time.monotonic()))
+            outcomes = f.result(timeout=max(0.05, cutoff - time.monotonic()))
         except Exception:  # noqa: BLE001 (not done in time, or failed: nothing of it to record)
             continue
-        outcome.error = outcome.error or "cancelled: the run was stopped by a signal"
-        out.append(outcome)
+        out += outcomes
     return out
 
 
