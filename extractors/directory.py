@@ -40,6 +40,7 @@ LEVEL_BELOW = {None: "province", "national": "province", "province": "prefecture
                "county": "township"}
 
 MAX_SITES = 5000
+WORKERS = 32  # sites fetched at once: each waits on its host's delay, and most sites are on hosts of their own
 MAX_DEPTH = 4  # national -> province -> prefecture -> county -> township
 DIRECTORY_PAGES = 3  # directory pages read on one site, besides its home page
 
@@ -109,7 +110,7 @@ class Directory:
     """One walk from a root. ``sites`` keeps every site met, in the order found."""
 
     def __init__(self, session: PoliteSession, root: str, *, max_sites: int = MAX_SITES, max_depth: int = MAX_DEPTH,
-                 workers: int = 8):
+                 workers: int = WORKERS):
         self.session = session
         self.root = root
         self.max_sites = max_sites

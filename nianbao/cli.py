@@ -153,7 +153,7 @@ def cmd_registry_discover(args) -> int:
         raise InputError(f"{args.root}: the root must be an http(s) URL (a portal that links its governments)")
     stop_on_signals()
     walk = Directory(PoliteSession(delay=args.delay if args.delay is not None else 1.0), args.root,
-                     max_sites=args.max_sites, max_depth=args.max_depth)
+                     max_sites=args.max_sites, max_depth=args.max_depth, workers=args.parallel)
     sites = walk.walk()
     write_registry(registry_rows(sites), args.out)
     levels: dict[str, int] = {}
@@ -392,6 +392,8 @@ def build_parser() -> argparse.ArgumentParser:
                                 "portal's 地方政府 list)")
     d.add_argument("--out", required=True, metavar="FILE", help="the registry CSV to write")
     d.add_argument("--delay", type=_delay_arg, help="seconds between requests to one host (default 1)")
+    d.add_argument("--parallel", type=int, default=32, help="sites fetched at once (default 32, directory.WORKERS; "
+                   "one host stays at its own pace)")
     d.add_argument("--max-sites", type=int, default=5000, help="stop after this many sites (default 5000)")
     d.add_argument("--max-depth", type=int, default=4, help="levels below the root (default 4: province to "
                                                             "township)")

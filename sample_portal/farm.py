@@ -4,13 +4,17 @@ A national root lists the provinces by short name (北京, 甘肃 …); each gov
 disclosure section (政务公开 -> 政府信息公开年报 -> one report) and a directory page of the governments below it
 (市州政府, 区县政府, 乡镇街道, in the words governments use), and a block of its departments' sites
 (部门网站: 市教育局 …). Places are real, from the region table, so codes can be checked. Some sites are down
-(404), some moved to another host (301). For the registry walk's tests and `make bench`.
+(404), some moved to another host (301), some hosts slow to answer. A column lists its reports the way one of
+the CMS families does (LISTINGS): one page, pages linked by 下一页, a TRS paging script, or a JSON list API;
+the paged ones hold two years' reports, a page each. For the registry walk's tests and `make bench`.
 """
 
 from __future__ import annotations
 
+import json
 import random
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -20,6 +24,7 @@ from nianbao.transforms.regions import regions, short_name
 DIRECTORY_WORDS = {"province": ["市州政府", "各市州", "地方政府"], "prefecture": ["区县政府", "县区政府", "各区县"],
                    "county": ["乡镇街道", "镇街", "乡镇政府"]}
 DEPARTMENTS = ["教育局", "财政局", "民政局", "自然资源局", "生态环境局", "卫生健康委员会"]
+LISTINGS = ("plain", "paged", "trs", "json")  # how a column lists its reports: the sites take them in turn
 
 
 @dataclass
@@ -34,6 +39,12 @@ class FarmSite:
     link_text: str = ""
     state: str = "ok"  # ok, down, moved
     moved_to: tuple[str, str] | None = None  # (host, path)
+    listing: str = "plain"  # one of LISTINGS
+
+    @property
+    def years(self) -> list[int]:
+        """The report years its column lists, newest first."""
+        return [2023] if self.listing == "plain" else [2023, 2022]
 
 
 class Farm:
@@ -41,9 +52,12 @@ class Farm:
     site, ``farm.reachable()`` those the root reaches (what a complete walk finds)."""
 
     def __init__(self, provinces: int = 2, prefectures: int = 2, counties: int = 2, townships: int = 2,
-                 departments: int = 2, hosts: int = 8, seed: int = 0, down: float = 0.05, moved: float = 0.05):
+                 departments: int = 2, hosts: int = 8, seed: int = 0, down: float = 0.05, moved: float = 0.05,
+                 slow: float = 0.05, latency: float = 0.3):
         self.rnd = random.Random(seed)
         self.host_names = [f"127.0.0.{2 + i}" for i in range(hosts)]
+        self.slow_hosts = set(self.rnd.sample(self.host_names, round(hosts * slow)))  # each answer after `latency`
+        self.latency = latency
         self.pages: dict[tuple[str, str], tuple[int, bytes, str]] = {}  # (host, path) -> (status, body, location)
         self.sites: list[FarmSite] = []
         self.n_departments, self.n_townships = departments, townships
@@ -82,14 +96,14 @@ class Farm:
 
     def _site(self, publisher: str, adcode: str, level: str, link_text: str) -> FarmSite:
         site = FarmSite(publisher, adcode, level, self.rnd.choice(self.host_names), f"/s{len(self.sites)}/",
-                        link_text=link_text)
+                        link_text=link_text, listing=LISTINGS[len(self.sites) % len(LISTINGS)])
         self.sites.append(site)
         if level in ("province", "prefecture", "county"):
             place = publisher.removesuffix("人民政府")
             for dept in self.rnd.sample(DEPARTMENTS, self.n_departments):
                 word = place[-1] + dept if self.rnd.random() < 0.5 else place + dept  # 市教育局 or 张掖市教育局
                 d = FarmSite(place + dept, adcode, "department", self.rnd.choice(self.host_names),
-                             f"/s{len(self.sites)}/", link_text=word)
+                             f"/s{len(self.sites)}/", link_text=word, listing=LISTINGS[len(self.sites) % len(LISTINGS)])
                 self.sites.append(d)
                 site.departments.append(d)
         roll = self.rnd.random()
@@ -99,6 +113,10 @@ class Farm:
             site.state = "moved"
             site.moved_to = (self.rnd.choice(self.host_names), f"/new{len(self.sites)}/")
         return site
+
+    def expected_reports(self) -> int:
+        """Reports a complete crawl of the reachable sites stores."""
+        return sum(len(s.years) for s in self.reachable() if s.state != "down")
 
     def reachable(self) -> list[FarmSite]:
         """The sites a complete walk from the root finds: all but those below a site that is down."""
@@ -145,11 +163,35 @@ class Farm:
         block = f"<div>部门网站：{depts}</div>" if depts else ""
         self._page(host, path, site.publisher, f'<div class="nav">{" ".join(nav)}</div>{block}')
         self._page(host, path + "zwgk/", "政务公开", f'<a href="{path}zwgk/nb/">政府信息公开年报</a>')
-        title = f"{site.publisher}2023年政府信息公开工作年度报告"
-        self._page(host, path + "zwgk/nb/", "政府信息公开年报",
-                   f'<ul><li><a href="{path}zwgk/nb/2023.html">{title}</a></li></ul>')
-        self.pages[(host, path + "zwgk/nb/2023.html")] = (
-            200, render(Report(2023, site.publisher, seed=len(site.path)).fill()).encode(), "")
+        column = path + "zwgk/nb/"
+        items = []
+        for y in site.years:
+            items.append((f"{column}{y}.html", f"{site.publisher}{y}年政府信息公开工作年度报告"))
+            self.pages[(host, f"{column}{y}.html")] = (
+                200, render(Report(y, site.publisher, seed=len(site.path) + y).fill()).encode(), "")
+        self._column(host, column, site.listing, items)
+
+    def _column(self, host: str, column: str, listing: str, reports: list[tuple[str, str]]) -> None:
+        """The column's listing pages of its (url, title) reports, one report a page unless plain."""
+        name = "政府信息公开年报"
+        items = [f'<li><a href="{url}">{title}</a></li>' for url, title in reports]
+        if listing == "plain":
+            self._page(host, column, name, f"<ul>{''.join(items)}</ul>")
+        elif listing == "paged":
+            for n, item in enumerate(items):
+                more = f'<div class="page"><a href="page_{n + 2}.html">下一页</a></div>' if n + 1 < len(items) else ""
+                self._page(host, column if n == 0 else f"{column}page_{n + 1}.html", name, f"<ul>{item}</ul>{more}")
+        elif listing == "trs":
+            for n, item in enumerate(items):
+                script = f'<script>createPageHTML({len(items)}, {n}, "index", "html");</script>'
+                self._page(host, column if n == 0 else f"{column}index_{n}.html", name, f"<ul>{item}</ul>{script}")
+        else:  # a JSON list API the page's script calls, paged from 1, its total in totalPages
+            api = f"{column}api/list.json"
+            for n, (url, title) in enumerate(reports):
+                data = {"code": 0, "data": {"totalPages": len(reports), "list": [{"title": title, "url": url}]}}
+                self.pages[(host, f"{api}?page={n + 1}")] = (200, json.dumps(data, ensure_ascii=False).encode(), "")
+            self._page(host, column, name, f'<div id="list" data-api="{api}?page=1"></div>'
+                                           f'<script>loadList("{api}?page=1");</script>')
 
     # -- serving --------------------------------------------------------------------------------------------
     def __enter__(self) -> Farm:
@@ -161,7 +203,10 @@ class Farm:
                 with farm._lock:
                     farm.requests += 1
                     farm.per_host[host] = farm.per_host.get(host, 0) + 1
-                status, body, location = farm.pages.get((host, self.path.split("?")[0]), (404, b"not found", ""))
+                if host in farm.slow_hosts:
+                    time.sleep(farm.latency)
+                status, body, location = farm.pages.get((host, self.path)) or farm.pages.get(
+                    (host, self.path.split("?")[0]), (404, b"not found", ""))
                 self.send_response(status)
                 if location:
                     self.send_header("Location", location)

@@ -49,7 +49,7 @@ def test_a_discovered_country_gives_the_same_store_on_threads_and_on_dask(harnes
         threads = nightly(out=str(tmp_path / "threads"), since=0, portals=portals, report=False)
         on_dask = nightly.with_options(task_runner=DaskTaskRunner(address=cluster.scheduler_address))(
             out=str(tmp_path / "dask"), since=0, portals=portals, report=False)
-    assert threads.reports_new == on_dask.reports_new == sum(1 for s in farm.reachable() if s.state != "down")
+    assert threads.reports_new == on_dask.reports_new == farm.expected_reports()
 
     def table(name: str, keys: list[str], out: str):
         df = read_dataset(tmp_path / out, name)

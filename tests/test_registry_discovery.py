@@ -14,7 +14,7 @@ from nianbao.extractors.crawler import crawl_portal, load_registry
 from nianbao.extractors.directory import Directory, Site, name_site, registry_rows, site_key, write_registry
 from nianbao.extractors.discovery import Link
 from nianbao.extractors.http import PoliteSession
-from nianbao.sample_portal.farm import Farm
+from nianbao.sample_portal.farm import LISTINGS, Farm
 
 
 def walk(farm: Farm, **kw):
@@ -39,16 +39,20 @@ def test_every_site_of_the_country_is_found_named_and_placed(seed):
 
 
 def test_the_registry_it_writes_is_crawled_from_home_pages():
-    with Farm(provinces=1, prefectures=1, counties=1, townships=1, departments=1, hosts=3, seed=4, down=0, moved=0) \
+    with Farm(provinces=1, prefectures=2, counties=1, townships=1, departments=1, hosts=3, seed=4, down=0, moved=0) \
             as farm, tempfile.TemporaryDirectory() as tmp:
         path = f"{tmp}/discovered.csv"
         write_registry(registry_rows(walk(farm)), path)
         portals = [p for p in load_registry(path) if p.enabled]
         assert len(portals) == len(farm.sites)
         archive = Archive(tmp + "/archive")
-        for p in portals[:3]:
+        sites = {site_key(farm.site_url(s)): s for s in farm.sites}
+        assert {s.listing for s in sites.values()} == set(LISTINGS)  # every CMS family's column
+        for p in portals:
             res = crawl_portal(p, PoliteSession(delay=0.005), archive)
-            assert [r.title for r in res.new] == [f"{p.publisher}2023年政府信息公开工作年度报告"], res.log[-3:]
+            site = sites[site_key(p.entry_url)]
+            assert sorted(r.title for r in res.new) == [f"{p.publisher}{y}年政府信息公开工作年度报告"
+                                                        for y in sorted(site.years)], (site.listing, res.log[-3:])
 
 
 def test_links_out_of_a_public_root_never_reach_private_addresses():

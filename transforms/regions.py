@@ -10,6 +10,7 @@ region_aliases.csv adds bodies whose names are not division names
 from __future__ import annotations
 
 import csv
+import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -117,8 +118,8 @@ def _disambiguate(cands: list[Region], parent: Region | None, context: str, hint
         if inside:
             return inside[0]
     if hint and len(cands) > 1:
-        def shared(c: Region) -> int:
-            return next((i for i, (a, b) in enumerate(zip(c.adcode, hint)) if a != b), min(len(c.adcode), len(hint)))
+        def shared(c: Region) -> int:  # leading digits in common
+            return len(os.path.commonprefix([c.adcode, hint]))
         nearest = max(cands, key=shared)
         if shared(nearest) >= 2 and sum(shared(c) == shared(nearest) for c in cands) == 1:
             return nearest
