@@ -113,12 +113,12 @@ def one_size(sites: int, hosts: int, delay: float, parallel: int, plain: bool = 
         r = _child("discover", out, ["--root", farm.root, *knobs])
         farm.per_host.clear()  # the bound is the night's
         r.update(_child("night", out, knobs))
+        busiest = max(farm.per_host.values())
         if plain:
             r.update(_child("plain", out, knobs))
         with open(f"{out}/discovered.csv", encoding="utf-8") as f:
             found = {site_key(row["linked_as"]) for row in csv.DictReader(f) if row["level"] != "national"}
         reachable = {site_key(farm.site_url(s)) for s in farm.reachable()}
-        busiest = max(farm.per_host.values())
         return {**r, "sites": len(farm.sites), "slow_hosts": len(farm.slow_hosts), "reachable": len(reachable),
                 "found": len(found & reachable),
                 "outside": len(found - reachable),

@@ -106,16 +106,20 @@ def portal_groups(portals: list[Portal]) -> list[list[Portal]]:
     wait on its host's delay, so only hundreds at once keep every host busy.
 
     The order is the politeness bound's: a host's requests are spaced by its
-    delay, so the night ends when the host with most portals is done. Those
-    hosts start first, and each round takes one portal of every host that has
-    one left, so a group's portals are on different hosts while there are
-    other hosts to take.
+    delay, so the night ends when the host with most portals is done, and it
+    must never wait for a slot. Portals go in order of how many of their
+    host's portals are left after them, most first (a host with 12 portals
+    puts its first in the first level, a host with one its only portal in the
+    last); a level takes one portal of each host with that many left, so a
+    group's portals are on different hosts while there are other hosts to take.
     """
     by_host: dict[str, list[Portal]] = {}
     for p in portals:
         by_host.setdefault(urlsplit(p.entry_url).netloc.lower(), []).append(p)
     queues = sorted(by_host.values(), key=len, reverse=True)
-    order = [q[i] for i in range(len(queues[0]) if queues else 0) for q in queues if i < len(q)]
+    # (portals its host has left from it on, host): most left first, the busiest host first within a level
+    slots = sorted(((len(q) - k, h) for h, q in enumerate(queues) for k in range(len(q))), key=lambda s: (-s[0], s[1]))
+    order = [queues[h][len(queues[h]) - left] for left, h in slots]
     size = min(MAX_GROUP, max(1, -(-len(order) // GROUPS_PER_RUN)))
     return [order[i:i + size] for i in range(0, len(order), size)]
 
