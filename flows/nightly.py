@@ -1,8 +1,9 @@
 """Prefect flows: nightly crawl, backfill from 2008, reprocess from the archive.
 
 Thin orchestration: one task per portal, or per group of portals in a large
-run (crawl and parse; the flow run stores), a bounded task runner, and the project's own state (archive + store) to know what is
-done — not Prefect's cache. Every flow also runs from the CLI.
+run (crawl and parse; the flow run stores), a bounded task runner, and the
+project's own state (archive + store) to know what is done — not Prefect's
+cache. Every flow also runs from the CLI.
 """
 
 from __future__ import annotations
@@ -108,7 +109,7 @@ def portal_groups(portals: list[Portal]) -> list[list[Portal]]:
     The order is the politeness bound's: a host's requests are spaced by its
     delay, so the night ends when the host with most portals is done, and it
     must never wait for a slot. Portals go in order of how many of their
-    host's portals are left after them, most first (a host with 12 portals
+    host's portals are left from them on, most first (a host with 12 portals
     puts its first in the first level, a host with one its only portal in the
     last); a level takes one portal of each host with that many left, so a
     group's portals are on different hosts while there are other hosts to take.
