@@ -459,7 +459,9 @@ def is_js_challenge(status: int | None, text: str) -> bool:
     head = text[:200000]
     spans = script_spans(head)
     script_chars = sum(e - b for _, b, e in spans)
+    if script_chars <= 2000:
+        return False  # before the visible text is counted: most pages have little script
     cuts = [0] + [i for s, _, e in spans for i in (s, e)] + [len(head)]
     outside = " ".join(head[cuts[i]:cuts[i + 1]] for i in range(0, len(cuts), 2))
     visible = len(re.sub(r"\s+", "", re.sub(r"<[^<>]*>", "", outside)))
-    return script_chars > 2000 and visible < 200
+    return visible < 200
