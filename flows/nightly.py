@@ -74,8 +74,8 @@ def crawl_group(portals: list[Portal], archive_dir: str, since: int | None, poli
         (logger.warning if outcome.error else logger.info)(end)
         return outcome
 
-    if len(portals) == 1:
-        outcomes = [crawl(portals[0])]
+    if len(portals) <= 1:
+        outcomes = [crawl(p) for p in portals]
     else:
         with ThreadPoolExecutor(len(portals), thread_name_prefix="portal") as pool:
             outcomes = list(pool.map(crawl, portals))
