@@ -539,6 +539,12 @@ class PoliteSession:
         return verdict is None or (verdict is not UNREACHABLE and not isinstance(verdict, Deferred)
                                    and verdict.can_fetch(url, self.user_agent))
 
+    def close(self) -> None:
+        """Close its kept-alive connections. A portal's session is closed when its portal is done: an open
+        pool kept the session, its portal's crawler and archive alive to the end of the run (about 0.3 MB a
+        portal: a national night's memory grew with its sites)."""
+        self.session.close()
+
     def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
               form: dict | None = None, cutoff: float | None = None) -> Response:
         """GET ``url`` politely (POST ``form`` when given); conditional when ``etag``/``last_modified`` are given.

@@ -64,8 +64,11 @@ def crawl_group(portals: list[Portal], archive_dir: str, since: int | None, poli
         logger.info(f"{portal.id}: start {portal.entry_url} ({portal.publisher})")
         session = make_session(polite, delay=portal.delay if portal.delay is not None else 1.0,
                                hosts_dir=Path(archive_dir) / HOSTS_DIR)
-        outcome = process_portal(portal, archive_dir, since, session=session,
-                                 stored_shas=(stored_shas or {}).get(portal.id, set()), until=until)
+        try:
+            outcome = process_portal(portal, archive_dir, since, session=session,
+                                     stored_shas=(stored_shas or {}).get(portal.id, set()), until=until)
+        finally:
+            session.close()
         if STOP.is_set():  # stopped while this portal ran: its last requests were refused
             outcome.error = outcome.error or "cancelled: the run was stopped by a signal"
         failed = sum(outcome.failures.values())

@@ -147,6 +147,7 @@ def process_portal(portal: Portal, archive_dir: str | Path, since: int | None = 
     """
     result = PortalOutcome(portal.id, started_at=datetime.now(UTC))
     archive = portal_archive(archive_dir, portal.id)
+    own_session = session is None
     session = session or make_session()
     requests_before, bytes_before = session.requests, session.bytes
     try:
@@ -186,6 +187,8 @@ def process_portal(portal: Portal, archive_dir: str | Path, since: int | None = 
         result.error = f"{type(exc).__name__}: {exc}"
     finally:
         archive.close()
+        if own_session:
+            session.close()
         result.finished_at = datetime.now(UTC)
         result.requests, result.bytes = session.requests - requests_before, session.bytes - bytes_before
     return result

@@ -55,3 +55,36 @@ def test_a_large_run_groups_portals_busiest_hosts_first(n, hosts, seed):
     for i in range(1, len(flat)):
         if host(flat[i]) == host(flat[i - 1]):
             assert hosts_at[levels[i]] == 1 or hosts_at[levels[i - 1]] == 1
+
+
+def test_a_portal_done_holds_no_memory(monkeypatch, tmp_path):
+    """Each portal's session is closed when the portal is done, so nothing of it stays: an open connection
+    pool kept the session, the portal's crawler and its archive alive to the end of the run, and a national
+    night's memory grew with its sites."""
+    import gc
+
+    from nianbao.extractors.archive import Archive
+    from nianbao.extractors.crawler import PortalCrawler
+    from nianbao.extractors.directory import Directory, registry_rows
+    from nianbao.extractors.http import PoliteSession
+    from nianbao.flows.nightly import crawl_group
+    from nianbao.sample_portal.farm import Farm
+
+    monkeypatch.setenv("NIANBAO_PARSE_WORKERS", "0")
+
+    def alive(kind) -> int:
+        gc.collect()
+        return sum(1 for o in gc.get_objects() if type(o) is kind)
+
+    before = {k: alive(k) for k in (PoliteSession, PortalCrawler, Archive)}
+    with Farm(provinces=1, prefectures=2, counties=1, townships=1, departments=1, hosts=3, seed=1, down=0,
+              moved=0) as farm:
+        walker = PoliteSession(delay=0.005)
+        rows = [r for r in registry_rows(Directory(walker, farm.root).walk()) if r["enabled"] == "true"]
+        walker.close()
+        del walker
+        portals = [Portal(r["id"], r["publisher"], r["adcode"], r["entry_url"], delay=0.005) for r in rows]
+        outcomes = crawl_group(portals, str(tmp_path / "archive"), 0)
+    assert len(outcomes) == len(portals) > 10 and sum(len(o.parsed) for o in outcomes) == farm.expected_reports()
+    del outcomes
+    assert {k: alive(k) for k in before} == before
