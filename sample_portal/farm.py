@@ -95,23 +95,26 @@ class Farm:
         return out
 
     def _site(self, publisher: str, adcode: str, level: str, link_text: str) -> FarmSite:
-        site = FarmSite(publisher, adcode, level, self.rnd.choice(self.host_names), f"/s{len(self.sites)}/",
-                        link_text=link_text, listing=LISTINGS[len(self.sites) % len(LISTINGS)])
-        self.sites.append(site)
+        site = self._new_site(publisher, adcode, level, link_text)
         if level in ("province", "prefecture", "county"):
             place = publisher.removesuffix("人民政府")
             for dept in self.rnd.sample(DEPARTMENTS, self.n_departments):
                 word = place[-1] + dept if self.rnd.random() < 0.5 else place + dept  # 市教育局 or 张掖市教育局
-                d = FarmSite(place + dept, adcode, "department", self.rnd.choice(self.host_names),
-                             f"/s{len(self.sites)}/", link_text=word, listing=LISTINGS[len(self.sites) % len(LISTINGS)])
-                self.sites.append(d)
-                site.departments.append(d)
+                site.departments.append(self._new_site(place + dept, adcode, "department", word))
         roll = self.rnd.random()
         if roll < self.down:
             site.state = "down"
         elif roll < self.down + self.moved:
             site.state = "moved"
             site.moved_to = (self.rnd.choice(self.host_names), f"/new{len(self.sites)}/")
+        return site
+
+    def _new_site(self, publisher: str, adcode: str, level: str, link_text: str) -> FarmSite:
+        """A site on a random host, at a path of its own, its column in the next of LISTINGS."""
+        n = len(self.sites)
+        site = FarmSite(publisher, adcode, level, self.rnd.choice(self.host_names), f"/s{n}/", link_text=link_text,
+                        listing=LISTINGS[n % len(LISTINGS)])
+        self.sites.append(site)
         return site
 
     def expected_reports(self) -> int:
