@@ -81,10 +81,18 @@ def store_lock(root: str | Path):
         yield
 
 
-def _file_bytes(table: pa.Table, dataset: str) -> bytes:
-    """Serialise one part file deterministically (sorted rows, fixed options, no timestamps)."""
-    table = table.select(SCHEMAS[dataset].names).cast(SCHEMAS[dataset])
-    if table.num_rows:
+def _conform(table: pa.Table, dataset: str) -> pa.Table:
+    """The dataset's columns, in its order and types (a cast only where they differ: it costs a call a column)."""
+    schema = SCHEMAS[dataset]
+    table = table.select(schema.names)
+    return table if table.schema.equals(schema) else table.cast(schema)
+
+
+def _file_bytes(table: pa.Table, dataset: str, presorted: bool = False) -> bytes:
+    """Serialise one part file deterministically (rows in SORT_KEYS order, fixed options, no timestamps).
+    ``presorted``: the rows are in that order already."""
+    table = _conform(table, dataset)
+    if table.num_rows and not presorted:
         table = table.sort_by([(k, "ascending") for k in SORT_KEYS[dataset]])
     table = table.replace_schema_metadata({"nianbao.schema_version": SCHEMA_VERSION, "nianbao.dataset": dataset})
     sink = pa.BufferOutputStream()
@@ -141,6 +149,8 @@ def load_partition(store, dataset: str, pdir: str) -> tuple[dict, bool]:
     """A partition's manifest, and whether it was rebuilt from the files (it was missing, unreadable or
     listed other files) and so needs saving."""
     data = store.read(f"{pdir}/{MANIFEST}")
+    if data is None and not store.is_dir(pdir):  # a new partition (most of a first fold's)
+        return {"dataset": dataset, "schema_version": SCHEMA_VERSION, "files": {}}, False
     if data:
         try:
             manifest = json.loads(data)
@@ -231,10 +241,11 @@ def upsert_many(root: str | Path, work: dict[str, tuple[Batches, dict | None]]) 
         raise StoreError(str(exc)) from None
 
 
-def upsert_locked(store, work: dict[str, tuple[Batches, dict | None]]) -> dict[str, dict]:
+def upsert_locked(store, work: dict[str, tuple[Batches, dict | None]], presorted: bool = False) -> dict[str, dict]:
     """Upsert several datasets, the store's lock held, in two phases: every file touched is read, merged and
     serialised first, and only then is any file written. So a store file that cannot be read stops the
-    write before anything changed, rather than halfway through the datasets."""
+    write before anything changed, rather than halfway through the datasets. ``presorted``: each batch's
+    rows are in SORT_KEYS order (a fold's are), so a new part file needs no sort of its own."""
     for dataset in work:
         if dataset not in DATASETS:
             raise StoreError(f"unknown dataset {dataset!r}")
@@ -245,7 +256,7 @@ def upsert_locked(store, work: dict[str, tuple[Batches, dict | None]]) -> dict[s
     for dataset, (batches, replace_ids) in work.items():
         for key, new in sorted(batches.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
             ids = replace_ids[key] if replace_ids is not None else new.column("report_id").to_pylist()
-            plan = _plan(store, dataset, dirs[dataset][key], new, set(ids))
+            plan = _plan(store, dataset, dirs[dataset][key], new, set(ids), presorted)
             stats[dataset]["written"] += len(plan.writes)
             stats[dataset]["unchanged"] += plan.unchanged
             if plan.changed:
@@ -272,12 +283,12 @@ class _Plan:
         return bool(self.writes or self.deletes or self.rescanned)
 
 
-def _plan(store, dataset: str, pdir: str, new: pa.Table, ids: set[str]) -> _Plan:
+def _plan(store, dataset: str, pdir: str, new: pa.Table, ids: set[str], presorted: bool = False) -> _Plan:
     """Read what one partition's write needs (only the files holding replaced reports) and plan it."""
     manifest, rescanned = load_partition(store, dataset, pdir)
     files = manifest["files"]
     plan = _Plan(dataset, pdir, manifest, rescanned)
-    new = new.select(SCHEMAS[dataset].names).cast(SCHEMAS[dataset])
+    new = _conform(new, dataset)
     holder = {rid: name for name, entry in files.items() for rid in entry.get("reports", ())}
     stored = {rid for rid in ids if rid in holder}
     tables: dict[str, pa.Table] = {}
@@ -296,11 +307,12 @@ def _plan(store, dataset: str, pdir: str, new: pa.Table, ids: set[str]) -> _Plan
             plan.writes[name] = _file_bytes(merged, dataset)
         else:
             plan.deletes.append(name)
-    fresh = new.filter(pc.invert(pc.is_in(new.column("report_id"), pa.array(sorted(stored), pa.string()))))
+    fresh = new.filter(pc.invert(pc.is_in(new.column("report_id"), pa.array(sorted(stored), pa.string())))) \
+        if stored else new
     if fresh.num_rows:
         name = f"part-{max(map(_part_number, files), default=-1) + 1}.parquet"
         tables[name] = fresh
-        plan.writes[name] = _file_bytes(fresh, dataset)
+        plan.writes[name] = _file_bytes(fresh, dataset, presorted)
     for name in plan.deletes:
         del files[name]
     for name, data in plan.writes.items():

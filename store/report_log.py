@@ -24,12 +24,14 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from nianbao.store.fs import StorageError, storage
 from nianbao.store.keys import check_adcode, check_year
 from nianbao.store.parquet_store import StoreError, upsert_locked
-from nianbao.store.schemas import REPORT_DATASETS, SCHEMAS
+from nianbao.store.schemas import REPORT_DATASETS, SCHEMAS, SORT_KEYS
 
 LOG_DIR = "_log"
 UNREADABLE_DIR = "_log_unreadable"  # batches that cannot be folded are moved here, out of every write's way
@@ -161,7 +163,7 @@ def fold(root: str | Path, batch: LogBatch | None = None) -> dict[str, dict]:
         with store.lock():
             batches, names = _read_batches(store, _names(store))
             batches += [batch] if batch else []
-            stats = upsert_locked(store, _work(batches)) if batches else {}
+            stats = upsert_locked(store, _work(batches), presorted=True) if batches else {}
             for name in names:  # oldest first: a crash here leaves the newest batches, so refolding them
                 store.remove(name)  # can never put an older version of a report back
             if store.is_dir(LOG_DIR):
@@ -173,34 +175,30 @@ def fold(root: str | Path, batch: LogBatch | None = None) -> dict[str, dict]:
 
 def _work(batches: list[LogBatch]) -> dict[str, tuple[dict, dict]]:
     """The upsert's work: for each dataset, {partition: rows} and {partition: report ids}, each report's
-    rows taken from the last batch that holds it."""
+    rows taken from the last batch that holds it. Each dataset's rows are sorted by partition, then as
+    the partition's files are, with one take over all batches (not a slice per report: a fold of 10,000
+    reports made 80,000), then cut into partitions without copying."""
     last: dict[str, int] = {}
     for i, b in enumerate(batches):
         for rid, *_ in b.reports:
             last[rid] = i
     ids: dict[tuple, list[str]] = {}
-    spans: dict[str, dict[tuple, list]] = {d: {} for d in REPORT_DATASETS}
     for i, b in enumerate(batches):
-        offsets = dict.fromkeys(REPORT_DATASETS, 0)
-        for rid, year, region, counts in b.reports:
-            keep = last[rid] == i
-            if keep:
+        for rid, year, region, _ in b.reports:
+            if last[rid] == i:
                 ids.setdefault((year, region), []).append(rid)
-            for dataset, n in zip(REPORT_DATASETS, counts, strict=True):
-                if keep:
-                    _add_span(spans[dataset].setdefault((year, region), []), b.tables[dataset], offsets[dataset], n)
-                offsets[dataset] += n
-    return {d: ({part: _table(d, spans[d].get(part, [])) for part in ids}, ids) for d in REPORT_DATASETS}
-
-
-def _add_span(spans: list, table: pa.Table, start: int, n: int) -> None:
-    """Add rows [start, start+n) of ``table``, merged with the previous span when they adjoin."""
-    if spans and spans[-1][0] is table and spans[-1][1] + spans[-1][2] == start:
-        spans[-1][2] += n
-    else:
-        spans.append([table, start, n])
-
-
-def _table(dataset: str, spans: list) -> pa.Table:
-    parts = [t.slice(start, n) for t, start, n in spans if n]
-    return pa.concat_tables(parts) if parts else SCHEMAS[dataset].empty_table()
+    number = {part: n for n, part in enumerate(sorted(ids, key=lambda k: (k[0], k[1] or "")))}
+    work = {}
+    for d, dataset in enumerate(REPORT_DATASETS):
+        # each row's partition number (-1: its report is logged again later), in the batches' row order
+        row_part = np.concatenate([np.repeat(np.array([number[(y, r)] if last[rid] == i else -1
+                                                       for rid, y, r, _ in b.reports], np.int64),
+                                             [c[d] for *_, c in b.reports]) for i, b in enumerate(batches)])
+        rows = pa.concat_tables([b.tables[dataset] for b in batches]).append_column("_part", pa.array(row_part))
+        keys = [("_part", "ascending")] + [(k, "ascending") for k in SORT_KEYS[dataset]]
+        order = pc.sort_indices(rows, sort_keys=keys)[int((row_part < 0).sum()):]  # the dropped rows sort first
+        rows = rows.drop_columns(["_part"]).take(order)  # sorted as a part file is: most need no sort of their own
+        counts = np.bincount(row_part[row_part >= 0], minlength=len(number))
+        starts = np.cumsum(counts) - counts
+        work[dataset] = ({part: rows.slice(starts[n], counts[n]) for part, n in number.items()}, ids)
+    return work

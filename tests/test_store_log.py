@@ -153,3 +153,37 @@ def test_store_verify_names_a_waiting_log_and_compact_folds_it_in(tmp_path, caps
     assert report_log.logged(tmp_path) == 0 and read_dataset(tmp_path, "reports").report_id.nunique() == 3
     assert [p.name for p in (tmp_path / "applications" / "year=2020" / "region=620000").glob("*.parquet")] == \
         ["part-0.parquet"]
+
+
+def test_a_fold_of_many_batches_writes_the_bytes_an_unsorted_direct_upsert_writes(tmp_path):
+    """A fold hands the upsert rows already in part-file order (one sort over all batches), so their files
+    skip the sort: they must be the bytes of the same rows upserted in reverse order, sorted file by file."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from nianbao.store.from_reports import columns_of, partition_of
+    from nianbao.store.parquet_store import upsert
+    from nianbao.store.schemas import REPORT_DATASETS
+
+    def moved(p, year: int, tag: str = ""):
+        rep = dict(p.report, year=year, report_id=f"{p.report['report_id']}-{year}{tag}")
+        return type(p)(rep, *(getattr(p, f) for f in type(p).__dataclass_fields__ if f != "report"))
+
+    final = [moved(county(i), 2018 + i % 3) for i in range(9)]
+    stale = moved(county(4, seed=77), 2018 + 4 % 3)  # logged first, replaced by final[4] in a later batch
+    assert stale.report["report_id"] == final[4].report["report_id"] and expected(stale) != expected(final[4])
+    log_reports(tmp_path / "fold", [final[8], stale, final[0]])
+    log_reports(tmp_path / "fold", final[5:8][::-1])
+    log_reports(tmp_path / "fold", final[1:5])
+    report_log.fold(tmp_path / "fold")
+
+    by_part: dict = {}
+    for p in reversed(final):
+        by_part.setdefault(partition_of(p.report), []).append(p.report["report_id"])
+    for dataset in REPORT_DATASETS:
+        rows = columns_of(final[::-1], dataset)
+        upsert(tmp_path / "direct", dataset, {part: rows.filter(pc.is_in(rows.column("report_id"), pa.array(ids)))
+                                              for part, ids in by_part.items()})
+    assert len(by_part) == 3 and len(tree(tmp_path / "fold")) >= 3 * 4
+    assert tree(tmp_path / "fold") == tree(tmp_path / "direct")
+    assert values(tmp_path / "fold", final[4].report["report_id"]) == expected(final[4])
