@@ -35,6 +35,24 @@ def test_a_scanned_pdf_reads_its_tables_and_fields():
     assert share_right(p, rep) >= 0.95
 
 
+@needs_ocr
+@pytest.mark.parametrize("seed", range(6))
+def test_a_turned_page_s_skew_is_found_to_within_a_twentieth_of_a_degree(seed):
+    """Scans of report pages in several styles, resolutions and turns: the angle that deskew undoes is the
+    turn (PIL turns counter-clockwise, so the page's lines then rise to the right: a negative skew)."""
+    import random
+
+    import numpy as np
+
+    rng = random.Random(seed)
+    pdf, _ = render_pdf(Report(2019 + seed, seed=300 + seed).fill(), seed)
+    for page in range(2):
+        turn, dpi = rng.uniform(-2.5, 2.5), rng.choice([150, 200, 300])
+        gray = np.asarray(scan(pdf, dpi, turn, rng.uniform(4, 10), seed)[page])
+        assert abs(ocr.skew_angle(gray) + turn) < 0.05, (turn, dpi)
+    assert ocr.skew_angle(np.full((2339, 1654), 255, np.uint8)) is None  # a blank page: nothing to turn
+
+
 def first_page(pdf: bytes) -> bytes:
     import pypdfium2 as pdfium
 
