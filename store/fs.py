@@ -66,6 +66,11 @@ class LocalStorage:
         except FileNotFoundError:
             return None
 
+    def read_range(self, rel: str, start: int, length: int) -> bytes:
+        with open(self.root / rel, "rb") as f:
+            f.seek(start)
+            return f.read(length)
+
     def exists(self, rel: str) -> bool:
         return (self.root / rel).exists()
 
@@ -266,6 +271,10 @@ class ObjectStorage:
             if isinstance(exc, FileNotFoundError) or "not found" in str(exc).lower() or "NoSuchKey" in str(exc):
                 return None
             raise
+
+    def read_range(self, rel: str, start: int, length: int) -> bytes:
+        with self.filesystem.open_input_file(self.path(rel)) as f:
+            return f.read_at(length, start)
 
     def exists(self, rel: str) -> bool:
         return self.filesystem.get_file_info(self.path(rel)).type != pafs.FileType.NotFound

@@ -216,6 +216,7 @@ def _rescan(store, dataset: str, pdir: str) -> tuple[bool, bytes | None]:
 
 
 Batches = dict[tuple[int, str | None], pa.Table]
+WorkItems = dict[str, tuple[Batches, dict | None]] | Iterable[tuple[str, tuple[Batches, dict | None]]]
 
 
 def upsert(root: str | Path, dataset: str, batches: Batches,
@@ -241,27 +242,39 @@ def upsert_many(root: str | Path, work: dict[str, tuple[Batches, dict | None]]) 
         raise StoreError(str(exc)) from None
 
 
-def upsert_locked(store, work: dict[str, tuple[Batches, dict | None]], presorted: bool = False) -> dict[str, dict]:
+def upsert_locked(store, work: WorkItems, presorted: bool = False) -> dict[str, dict]:
     """Upsert several datasets, the store's lock held, in two phases: every file touched is read, merged and
     serialised first, and only then is any file written. So a store file that cannot be read stops the
-    write before anything changed, rather than halfway through the datasets. ``presorted``: each batch's
-    rows are in SORT_KEYS order (a fold's are), so a new part file needs no sort of its own."""
-    for dataset in work:
-        if dataset not in DATASETS:
-            raise StoreError(f"unknown dataset {dataset!r}")
-    dirs = {d: {key: partition_dir(d, *key) for key in batches} for d, (batches, _) in work.items()}  # keys checked
-    stats = {d: {"written": 0, "unchanged": 0} for d in work}
+    write before anything changed, rather than halfway through the datasets. ``work``: {dataset: (batches,
+    replace_ids)}, or such pairs from a generator: each dataset's rows are let go once its files are
+    serialised, so a generator's datasets are held one at a time. ``presorted``: each batch's rows are in
+    SORT_KEYS order (a fold's are), so a new part file needs no sort of its own."""
+    stats: dict[str, dict] = {}
     _recover(store)
-    plans = []
-    for dataset, (batches, replace_ids) in work.items():
-        for key, new in sorted(batches.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
-            ids = replace_ids[key] if replace_ids is not None else new.column("report_id").to_pylist()
-            plan = _plan(store, dataset, dirs[dataset][key], new, set(ids), presorted)
-            stats[dataset]["written"] += len(plan.writes)
-            stats[dataset]["unchanged"] += plan.unchanged
-            if plan.changed:
-                plans.append(plan)
+    plans: list[_Plan] = []
+    for dataset, (batches, replace_ids) in work.items() if isinstance(work, dict) else work:
+        stats[dataset] = _plan_dataset(store, dataset, batches, replace_ids, presorted, plans)
+        del batches  # (a generator makes the next dataset's rows while this name still holds these)
     _commit(store, plans)
+    return stats
+
+
+def _plan_dataset(store, dataset: str, batches: Batches, replace_ids: dict | None, presorted: bool,
+                  plans: list) -> dict:
+    """Plan one dataset's partitions (adding the changed ones to ``plans``); its counts of files written and
+    unchanged."""
+    if dataset not in DATASETS:
+        raise StoreError(f"unknown dataset {dataset!r}")
+    dirs = {key: partition_dir(dataset, *key) for key in batches}  # every key checked before any is planned
+    stats = {"written": 0, "unchanged": 0}
+    for key in sorted(batches, key=lambda k: (k[0], k[1] or "")):
+        new = batches[key]
+        ids = replace_ids[key] if replace_ids is not None else new.column("report_id").to_pylist()
+        plan = _plan(store, dataset, dirs[key], new, set(ids), presorted)
+        stats["written"] += len(plan.writes)
+        stats["unchanged"] += plan.unchanged
+        if plan.changed:
+            plans.append(plan)
     return stats
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,10 +44,24 @@ _VERSION = 1
 @dataclass
 class LogBatch:
     """Reports of one batch, grouped by partition: ``reports`` lists (report_id, year, region, rows per
-    dataset) in the order of the rows in ``tables``."""
+    dataset) in the order of the rows in ``tables``. A batch read for a fold keeps no tables but where each
+    dataset's stream lies in its file (``spans``: {dataset: (start, length)}, ``source``: (store, name)),
+    and reads one when asked: a fold holds one dataset of the log at a time."""
 
     reports: list[tuple[str, int, str | None, tuple[int, ...]]]
     tables: dict[str, pa.Table]
+    spans: dict[str, tuple[int, int]] | None = None
+    source: tuple | None = None
+
+    def table(self, dataset: str) -> pa.Table:
+        if dataset in self.tables:
+            return self.tables[dataset]
+        store, name = self.source
+        try:
+            data = store.read_range(name, *self.spans[dataset])
+            return pa.ipc.open_stream(pa.BufferReader(data)).read_all()
+        except (OSError, pa.ArrowException) as exc:  # it was read whole a moment ago, under the same lock
+            raise StorageError(f"{store.path(name)}: cannot read it again ({str(exc)[:100]})") from None
 
 
 def encode(batch: LogBatch) -> bytes:
@@ -67,16 +82,17 @@ def decode(data: bytes, name: str) -> LogBatch:
         header = json.loads(line)
         if header.get("version") != _VERSION or header.get("datasets") != list(REPORT_DATASETS):
             raise ValueError(f"written by another nianbao (log version {header.get('version')})")
-        tables, at = {}, 0
+        tables, spans, at = {}, {}, 0
         for dataset, length in zip(REPORT_DATASETS, header["lengths"], strict=True):
             tables[dataset] = pa.ipc.open_stream(pa.BufferReader(body[at:at + length])).read_all()
+            spans[dataset] = (len(line) + 1 + at, length)
             at += length
         reports = [(r[0], r[1], r[2], tuple(r[3])) for r in header["reports"]]
         _check(reports, tables)
     except (ValueError, KeyError, TypeError, IndexError, OSError, pa.ArrowException) as exc:  # Arrow: OSError too
         raise StoreError(f"{name}: unreadable store log batch ({str(exc)[:100]}); fold it with the nianbao "
                          "that wrote it, or delete it and run `nianbao reprocess`") from None
-    return LogBatch(reports, tables)
+    return LogBatch(reports, tables, spans)
 
 
 def _check(reports: list, tables: dict[str, pa.Table]) -> None:
@@ -106,13 +122,15 @@ def unreadable(root: str | Path) -> list[str]:
 
 
 def _read_batches(store, names: list[str]) -> tuple[list[LogBatch], list[str]]:
-    """The logged batches that can be read, and their names. One that cannot is moved to _log_unreadable
-    with a one-line warning naming it: a damaged file must not stop every later write."""
+    """The logged batches that can be read (each checked whole, then kept as where its datasets lie in its
+    file), and their names. One that cannot is moved to _log_unreadable with a one-line warning naming it:
+    a damaged file must not stop every later write."""
     batches, read = [], []
     for name in names:
         data = store.read(name)
         try:
-            batches.append(decode(data or b"", store.path(name)))
+            batch = decode(data or b"", store.path(name))
+            batches.append(LogBatch(batch.reports, {}, batch.spans, (store, name)))
             read.append(name)
         except StoreError as exc:
             store.write(f"{UNREADABLE_DIR}/{name.rsplit('/', 1)[1]}", data or b"")
@@ -173,11 +191,12 @@ def fold(root: str | Path, batch: LogBatch | None = None) -> dict[str, dict]:
     return stats
 
 
-def _work(batches: list[LogBatch]) -> dict[str, tuple[dict, dict]]:
-    """The upsert's work: for each dataset, {partition: rows} and {partition: report ids}, each report's
-    rows taken from the last batch that holds it. Each dataset's rows are sorted by partition, then as
-    the partition's files are, with one take over all batches (not a slice per report: a fold of 10,000
-    reports made 80,000), then cut into partitions without copying."""
+def _work(batches: list[LogBatch]) -> Iterator[tuple[str, tuple[dict, dict]]]:
+    """The upsert's work, one dataset at a time: (dataset, ({partition: rows}, {partition: report ids})),
+    each report's rows taken from the last batch that holds it. Each dataset's rows are sorted by
+    partition, then as the partition's files are, with one take over all batches (not a slice per
+    report: a fold of 10,000 reports made 80,000), then cut into partitions without copying. That sorted
+    copy is let go before the next dataset's is made: a fold holds the log and one dataset's copy."""
     last: dict[str, int] = {}
     for i, b in enumerate(batches):
         for rid, *_ in b.reports:
@@ -188,17 +207,17 @@ def _work(batches: list[LogBatch]) -> dict[str, tuple[dict, dict]]:
             if last[rid] == i:
                 ids.setdefault((year, region), []).append(rid)
     number = {part: n for n, part in enumerate(sorted(ids, key=lambda k: (k[0], k[1] or "")))}
-    work = {}
     for d, dataset in enumerate(REPORT_DATASETS):
         # each row's partition number (-1: its report is logged again later), in the batches' row order
         row_part = np.concatenate([np.repeat(np.array([number[(y, r)] if last[rid] == i else -1
                                                        for rid, y, r, _ in b.reports], np.int64),
                                              [c[d] for *_, c in b.reports]) for i, b in enumerate(batches)])
-        rows = pa.concat_tables([b.tables[dataset] for b in batches]).append_column("_part", pa.array(row_part))
+        rows = pa.concat_tables([b.table(dataset) for b in batches]).append_column("_part", pa.array(row_part))
         keys = [("_part", "ascending")] + [(k, "ascending") for k in SORT_KEYS[dataset]]
         order = pc.sort_indices(rows, sort_keys=keys)[int((row_part < 0).sum()):]  # the dropped rows sort first
         rows = rows.drop_columns(["_part"]).take(order)  # sorted as a part file is: most need no sort of their own
         counts = np.bincount(row_part[row_part >= 0], minlength=len(number))
         starts = np.cumsum(counts) - counts
-        work[dataset] = ({part: rows.slice(starts[n], counts[n]) for part, n in number.items()}, ids)
-    return work
+        parts = {part: rows.slice(starts[n], counts[n]) for part, n in number.items()}
+        yield dataset, (parts, ids)
+        del rows, parts
