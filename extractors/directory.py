@@ -27,7 +27,7 @@ from nianbao.extractors.http import PoliteSession, _is_ip
 from nianbao.store.fs import LocalStorage
 from nianbao.transforms.metadata import is_township
 from nianbao.transforms.normalize import norm
-from nianbao.transforms.regions import Region, lookup, region_in_name, short_name
+from nianbao.transforms.regions import Region, is_name_of, lookup, region_in_name
 
 DIRECTORY_WORDS = re.compile(r"网站导航|政府网站|地方政府|区县政府|县区政府|县市区政府|市县政府|市州政府|各市州|各区县|部门网站|"
                              r"政府部门|部门导航|乡镇街道|镇街|乡镇政府|街道办事处网站|相关链接|友情链接")
@@ -89,7 +89,7 @@ def name_site(text: str, parent: Site | None) -> tuple[str, Region | None, str] 
         return (t, region, "department") if region is not None else None
     bare = GOVERNMENT.sub("", t)
     region = region_in_name(bare, context, hint)
-    if region is None or bare not in (region.name, short_name(region.name)):
+    if region is None or not is_name_of(bare, region):
         return None  # a name that is not a whole place: 某某公司, 中国政府网
     return region.name + "人民政府", region, region.level
 

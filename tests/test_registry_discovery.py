@@ -113,3 +113,30 @@ def test_a_place_name_several_places_share_is_the_one_under_the_linking_site():
             county = Site(r.adcode, name + "人民政府", r.adcode, "county", "http://y/", parent.id, "")
             publisher, region, level = name_site(f"{name[-1]}财政局", county)  # 区财政局 on 鼓楼区's site
             assert (publisher, region.adcode, level) == (f"{name}财政局", r.adcode, "department"), (name, city.name)
+
+
+def test_every_county_is_named_from_its_city_s_site_by_every_name_it_goes_by():
+    """Every current county-level place of the mainland, linked from its city's site by its name, its
+    government's, its site's (…政府网) and each shorter name it goes by (镇沅县 for 镇沅彝族哈尼族拉祜族自治县,
+    15-character names included), is that place: not a retired place of the same name, not missed. A short
+    name ending like a township's (丰镇 for 丰镇市) is a township by its form, and 沙县区政府网 reads as the
+    区县政府 directory words: both are left out."""
+    from nianbao.extractors.directory import DIRECTORY_WORDS, TOWNSHIP
+    from nianbao.transforms.regions import _by_name, lookup, regions
+
+    names: dict = {}
+    for name, places in _by_name().items():
+        for r in places:
+            names.setdefault(r.adcode, []).append(name)
+    counties = [r for r in regions().values() if r.status == "current" and r.level == "county"
+                and not r.adcode.startswith(("71", "81", "82"))]
+    assert len(counties) > 2800 and max(len(r.name) for r in counties) == 15
+    for r in counties:
+        up = lookup(r.adcode[:4] + "00") or lookup(r.adcode[:2] + "0000")
+        parent = Site(up.adcode, up.name + "人民政府", up.adcode, up.level, "http://x/", None, "")
+        texts = {r.name + "人民政府", r.name + "政府网", *names[r.adcode]}
+        for text in texts:
+            if TOWNSHIP.search(text) or DIRECTORY_WORDS.search(text.replace("政府网", "政府")):
+                continue
+            named = name_site(text, parent)
+            assert named is not None and named[1] == r and named[2] == "county", (text, up.name, named)

@@ -51,6 +51,17 @@ def _by_name() -> dict[str, list[Region]]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _longest_name() -> int:
+    """The longest name a place goes by (双江拉祜族佤族布朗族傣族自治县: 15 characters)."""
+    return max(map(len, _by_name()))
+
+
+def is_name_of(text: str, region: Region) -> bool:
+    """Whether ``text`` is a whole name ``region`` goes by: its own, its short one (广东, 化隆县), or an alias."""
+    return region in _by_name().get(text, ())
+
+
 _UNIT_CHARS = set("省市区县乡镇旗州盟街村")
 _AUTONOMOUS = re.compile(r"^(.{2,}?)(?:[\u4e00-\u9fff]{1,6}?族)+自治(县|旗|州)$")
 _SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "特别行政区", "省", "市")
@@ -97,7 +108,7 @@ def region_in_name(publisher: str, context: str = "", hint: str | None = None) -
     pos = 0
     while pos < len(publisher):
         hit = None
-        for length in range(min(12, len(publisher) - pos), 1, -1):
+        for length in range(min(_longest_name(), len(publisher) - pos), 1, -1):
             word = publisher[pos:pos + length]
             cands = names.get(word)
             if cands and all(c.name != word for c in cands) and publisher[pos + length:pos + length + 1] in _UNIT_CHARS:
@@ -118,11 +129,16 @@ def _disambiguate(cands: list[Region], parent: Region | None, context: str, hint
         if inside:
             return inside[0]
     if hint and len(cands) > 1:
+        place = lookup(hint)
+        within = _prefix(place) if place else hint  # 230700 names 2307: its zeros are no digits to share
+
         def shared(c: Region) -> int:  # leading digits in common
-            return len(os.path.commonprefix([c.adcode, hint]))
-        nearest = max(cands, key=shared)
-        if shared(nearest) >= 2 and sum(shared(c) == shared(nearest) for c in cands) == 1:
-            return nearest
+            return len(os.path.commonprefix([c.adcode, within]))
+        most = max(map(shared, cands))
+        nearest = [c for c in cands if shared(c) == most]
+        current = [c for c in nearest if c.status == "current"]  # 友好区 230719 over the retired 230704
+        if most >= 2 and (len(nearest) == 1 or len(current) == 1):
+            return nearest[0] if len(nearest) == 1 else current[0]
     if len({c.province for c in cands}) > 1 and context:  # same name in several provinces
         for c in cands:
             for up in parents(c):
