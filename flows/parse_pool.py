@@ -126,44 +126,49 @@ class _Worker:
         child.close()
         self.ready = False
 
-    def _wait_ready(self) -> None:
-        """Until the worker has imported the parser (seconds on a loaded machine), bounded by START_SECONDS."""
+    def _wait(self, limit) -> None:
+        """Until the worker answers or dies. Each POLL, ``limit()`` may name why to wait no longer (as may a stop
+        signal): then the worker is killed and ParseLimitError raised with that reason."""
         from nianbao.extractors.http import STOP
 
-        cutoff = time.monotonic() + START_SECONDS
-        while not self.conn.poll(POLL):
-            why = ("it died starting" if not self.proc.is_alive() else "the run was stopped by a signal"
-                   if STOP.is_set() else f"it did not start within {START_SECONDS:g} s"
-                   if time.monotonic() > cutoff else None)
+        while not self.conn.poll(POLL) and self.proc.is_alive():
+            why = "the run was stopped by a signal" if STOP.is_set() else limit()
             if why:
                 self.kill()
-                raise ParseLimitError(f"the parse's worker: {why}")
-        if self.conn.recv() != READY:
+                raise ParseLimitError(why)
+
+    def _wait_ready(self) -> None:
+        """Until the worker has imported the parser (seconds on a loaded machine), bounded by START_SECONDS."""
+        cutoff = time.monotonic() + START_SECONDS
+        self._wait(lambda: f"the parse's worker did not start within {START_SECONDS:g} s"
+                   if time.monotonic() > cutoff else None)
+        try:
+            first = self.conn.recv() if self.conn.poll() else None
+        except (EOFError, OSError):  # (a dead worker's pipe polls as readable)
+            first = None
+        if first != READY:
             self.kill()
-            raise ParseLimitError("the parse's worker answered before it was ready")
+            raise ParseLimitError("the parse's worker died starting" if first is None else
+                                  "the parse's worker answered before it was ready")
         self.ready = True
 
     def call(self, fn, args):
         """fn(*args) in this worker, within the limits; ParseLimitError (and the worker killed) beyond them."""
-        from nianbao.extractors.http import STOP
-
         if not self.ready:
             self._wait_ready()
         self.conn.send((fn, args))
         cutoff = time.monotonic() + self.seconds
-        while not self.conn.poll(POLL):
-            if not self.proc.is_alive():
-                break
-            why = None
-            if STOP.is_set():
-                why = "the run was stopped by a signal"
-            elif time.monotonic() > cutoff:
+
+        def over() -> str | None:
+            if time.monotonic() > cutoff:
                 why = f"the parse took over {self.seconds:g} s"
             elif (rss := _rss_mb(self.proc.pid)) > self.memory_mb:
                 why = f"the parse used {rss:.0f} MB, over {self.memory_mb} MB"
-            if why:
-                self.kill()
-                raise ParseLimitError(f"{why}; it was stopped (NIANBAO_PARSE_SECONDS, NIANBAO_PARSE_MEMORY_MB)")
+            else:
+                return None
+            return f"{why}; it was stopped (NIANBAO_PARSE_SECONDS, NIANBAO_PARSE_MEMORY_MB)"
+
+        self._wait(over)
         try:
             ok, value = self.conn.recv()
         except (EOFError, OSError):

@@ -90,3 +90,22 @@ def test_workers_zero_parses_in_the_calling_thread(monkeypatch):
     parse_pool.shutdown()
     monkeypatch.setenv("NIANBAO_PARSE_WORKERS", "0")
     assert parse_pool.submit(pid_and_square, 4).result() == (os.getpid(), 16)
+
+
+def test_a_worker_that_dies_starting_or_a_stop_signal_is_a_limit_error_naming_it():
+    from nianbao.extractors.http import STOP
+
+    dead = parse_pool._Worker()
+    dead.proc.kill()  # before it could import the parser
+    with pytest.raises(ParseLimitError, match="died starting"):
+        dead.call(pid_and_square, (3,))
+    worker = parse_pool._Worker()
+    try:
+        assert worker.call(pid_and_square, (3,))[1] == 9
+        STOP.set()
+        with pytest.raises(ParseLimitError, match="stopped by a signal"):
+            worker.call(sleeps, (30,))
+        assert not worker.alive()
+    finally:
+        STOP.clear()
+        worker.kill()
