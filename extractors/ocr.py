@@ -163,8 +163,8 @@ def recognise(gray) -> list[dict]:
     import cv2
 
     engine = _engine()
-    shape = engine.text_rec.rec_image_shape
-    with _ENGINE_LOCK:
+    with _ENGINE_LOCK:  # (the width read inside it: read outside, another pass's narrow one could be kept)
+        shape = engine.text_rec.rec_image_shape
         engine.text_rec.rec_image_shape = [*shape[:2], PAGE_REC_WIDTH]
         try:
             result, _ = engine(cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR))
