@@ -58,10 +58,14 @@ class LogBatch:
             return self.tables[dataset]
         store, name = self.source
         try:
-            data = store.read_range(name, *self.spans[dataset])
-            return pa.ipc.open_stream(pa.BufferReader(data)).read_all()
+            return _stream(store.read_range(name, *self.spans[dataset]))
         except (OSError, pa.ArrowException) as exc:  # it was read whole a moment ago, under the same lock
             raise StorageError(f"{store.path(name)}: cannot read it again ({str(exc)[:100]})") from None
+
+
+def _stream(data) -> pa.Table:
+    """One dataset's Arrow IPC stream, as a table over ``data`` (not copied)."""
+    return pa.ipc.open_stream(pa.BufferReader(data)).read_all()
 
 
 def encode(batch: LogBatch) -> bytes:
@@ -84,7 +88,7 @@ def decode(data: bytes, name: str) -> LogBatch:
             raise ValueError(f"written by another nianbao (log version {header.get('version')})")
         tables, spans, at = {}, {}, 0
         for dataset, length in zip(REPORT_DATASETS, header["lengths"], strict=True):
-            tables[dataset] = pa.ipc.open_stream(pa.BufferReader(body[at:at + length])).read_all()
+            tables[dataset] = _stream(body[at:at + length])
             spans[dataset] = (len(line) + 1 + at, length)
             at += length
         reports = [(r[0], r[1], r[2], tuple(r[3])) for r in header["reports"]]
@@ -206,12 +210,14 @@ def _work(batches: list[LogBatch]) -> Iterator[tuple[str, tuple[dict, dict]]]:
         for rid, year, region, _ in b.reports:
             if last[rid] == i:
                 ids.setdefault((year, region), []).append(rid)
-    number = {part: n for n, part in enumerate(sorted(ids, key=lambda k: (k[0], k[1] or "")))}
+    number = {part: n for n, part in enumerate(ids)}
+    # each report's partition number, -1 where a later batch logs it again
+    report_part = [np.array([number[(y, r)] if last[rid] == i else -1 for rid, y, r, _ in b.reports], np.int64)
+                   for i, b in enumerate(batches)]
     for d, dataset in enumerate(REPORT_DATASETS):
-        # each row's partition number (-1: its report is logged again later), in the batches' row order
-        row_part = np.concatenate([np.repeat(np.array([number[(y, r)] if last[rid] == i else -1
-                                                       for rid, y, r, _ in b.reports], np.int64),
-                                             [c[d] for *_, c in b.reports]) for i, b in enumerate(batches)])
+        # each row's partition number, in the batches' row order
+        row_part = np.concatenate([np.repeat(parts_of, [c[d] for *_, c in b.reports])
+                                   for parts_of, b in zip(report_part, batches, strict=True)])
         rows = pa.concat_tables([b.table(dataset) for b in batches]).append_column("_part", pa.array(row_part))
         keys = [("_part", "ascending")] + [(k, "ascending") for k in SORT_KEYS[dataset]]
         order = pc.sort_indices(rows, sort_keys=keys)[int((row_part < 0).sum()):]  # the dropped rows sort first
