@@ -168,3 +168,42 @@ def test_a_place_name_several_places_share_is_the_registrys_place(seed):
             assert rep["adcode"] == r.adcode, (publisher, r.adcode)
             ids.add(rep["report_id"])
     assert len(ids) == 2 * len(places)
+
+
+def _long_names() -> list:
+    """Current mainland county-level places of 10 to 15 characters (镇沅彝族哈尼族拉祜族自治县), with the shorter
+    name each goes by (镇沅县)."""
+    from nianbao.transforms.regions import _by_name
+
+    short = {r.adcode: k for k, rs in _by_name().items() for r in rs if k != r.name and k.endswith(("县", "旗"))}
+    return [(r, short.get(r.adcode)) for r in regions().values() if r.level == "county" and r.status == "current"
+            and len(r.name) >= 10 and not r.adcode.startswith(("71", "81", "82"))]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_publisher_with_a_place_name_of_up_to_fifteen_characters_is_placed(seed):
+    """The generator's reports (HTML, legacy narrative, pipe text, cell-per-line dump) of governments and
+    departments of the longest-named places, by their full and their short names: each is placed at its own
+    code with no registry hint (the name scan stopped at 12 characters, so these had none)."""
+    from nianbao.sample_portal.pages import LegacyReport, Report, render, render_cell_lines, render_legacy, render_pipe
+
+    rnd = random.Random(seed)
+    places = _long_names()
+    longest = [p for p in places if len(p[0].name) > 12]  # the ones a 12-character scan never named
+    assert len(places) > 20 and len(longest) >= 3 and max(len(r.name) for r, _ in places) == 15
+    for r, short in rnd.sample(longest, 2) + rnd.sample(places, 1):
+        names = [r.name] + ([short] if short else [])
+        for publisher in [rnd.choice(names) + "人民政府", rnd.choice(names) + rnd.choice(["教育局", "财政局", "民政局"])]:
+            year = rnd.choice([2016, 2020, 2022])
+            report = Report(year, publisher=publisher, seed=seed).fill()
+            dump = rnd.choice(["pipes", "blank_lines", "lone_pipes", "wrapped_pipes"])
+            forms = [("html", render(report), "text/html"), ("pipe", render_pipe(report), "text/plain"),
+                     ("lines", render_cell_lines(report, dump), "text/plain")]
+            if year < 2019:
+                forms = [("legacy", render_legacy(LegacyReport(year, publisher=publisher, seed=seed).fill()),
+                          "text/html")]
+            for form, page, kind in forms:
+                rep = parse_report(page.encode(), f"file:///{form}", content_type=f"{kind}; charset=utf-8").report
+                assert rep["adcode"] == r.adcode, (form, publisher)
+                if form != "pipe":  # (the pipe form prints no title: its publisher is read from 由X办公室编制)
+                    assert rep["publisher"] == publisher, (form, publisher)
