@@ -74,7 +74,7 @@ def plain_night(out: str, delay: float, parallel: int) -> dict:
 
     from nianbao.extractors.crawler import load_registry
     from nianbao.flows.nightly import crawl_group, portal_groups
-    from nianbao.flows.pipeline import archive_root, store_outcomes, stored_reports
+    from nianbao.flows.pipeline import archive_root, log_outcomes, store_outcomes, stored_reports
 
     store = f"{out}/plain"
     portals = [p for p in load_registry(f"{out}/discovered.csv") if p.enabled]
@@ -87,9 +87,9 @@ def plain_night(out: str, delay: float, parallel: int) -> dict:
     with ThreadPoolExecutor(parallel) as pool:
         futures = [pool.submit(crawl_group, g, str(archive_root(store)), 0) for g in portal_groups(portals)]
         for f in as_completed(futures):
-            for outcome in f.result():
-                outcome.log_reports(store)
-                outcomes.append(outcome)
+            group = f.result()
+            log_outcomes(store, group)
+            outcomes += group
     store_outcomes(store, outcomes, {p.id: p for p in portals}, started, known)
     return {"plain_s": time.perf_counter() - t}
 

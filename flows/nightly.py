@@ -31,6 +31,7 @@ from nianbao.flows.pipeline import (
     RunSummary,
     archive_root,
     default_registry,
+    log_outcomes,
     make_session,
     process_portal,
     resolve_out,
@@ -69,11 +70,15 @@ def crawl_group(portals: list[Portal], archive_dir: str, since: int | None, poli
                                      stored_shas=(stored_shas or {}).get(portal.id, set()), until=until)
         finally:
             session.close()
+        try:
+            outcome.encode_reports()
+        except Exception as exc:  # a bug: the portal fails, its reports are parsed again by the next run
+            outcome.error, outcome.parsed = f"cannot encode its reports: {type(exc).__name__}: {exc}", []
         if STOP.is_set():  # stopped while this portal ran: its last requests were refused
             outcome.error = outcome.error or "cancelled: the run was stopped by a signal"
         failed = sum(outcome.failures.values())
         end = (f"{portal.id}: {'FAILED ' + outcome.error if outcome.error else 'done'}; {outcome.requests} requests, "
-               f"{len(outcome.parsed)} reports parsed, {outcome.unchanged} unchanged, {failed} URLs not read")
+               f"{outcome.reports} reports parsed, {outcome.unchanged} unchanged, {failed} URLs not read")
         (logger.warning if outcome.error else logger.info)(end)
         return outcome
 
@@ -168,14 +173,14 @@ class RunProgress:
         self.done += 1
         not_read = sum(outcome.failures.values())
         self.requests += outcome.requests
-        self.reports += len(outcome.parsed)
+        self.reports += outcome.reports
         self.not_read += not_read
         self.failed += bool(outcome.error)
         if not self.enabled:
             return
         text = (f"{self.requests} requests, {self.reports} reports parsed, {self.not_read} URLs not read, "
                 f"{self.failed} portals failed; last {outcome.portal_id}: {outcome.requests} requests, "
-                f"{len(outcome.parsed)} reports, {not_read} URLs not read{' (FAILED)' if outcome.error else ''}")
+                f"{outcome.reports} reports, {not_read} URLs not read{' (FAILED)' if outcome.error else ''}")
         if self.bar is not None:
             self.bar.update(self.task, advance=1, description=text)
         else:
@@ -345,19 +350,20 @@ def run_portals(portals: list[Portal], out: str, since: int | None, polite: bool
             last_commit = time.monotonic()
             for f in as_completed(futures):
                 collected.add(f)
-                for outcome in f.result():
+                outcomes = f.result()
+                log_outcomes(out, outcomes)  # one write a group
+                for outcome in outcomes:
                     pending.append(outcome)
                     meter.portal_done(outcome)
-                    outcome.log_reports(out)
                 if sum(len(o.logged) for o in pending) >= FOLD_REPORTS or \
                         time.monotonic() - last_commit >= COMMIT_SECONDS:
                     commit()
                     last_commit = time.monotonic()
             commit()
     except KeyboardInterrupt:  # SIGINT or SIGTERM: every request was refused at once; record what the run did
-        for outcome in _cancelled_outcomes([f for f in futures if f not in collected], CANCEL_WAIT):
-            outcome.log_reports(out)
-            pending.append(outcome)
+        cancelled = _cancelled_outcomes([f for f in futures if f not in collected], CANCEL_WAIT)
+        log_outcomes(out, cancelled)
+        pending += cancelled
         commit()
         raise
     finally:

@@ -23,7 +23,8 @@ from nianbao.extractors.crawler import CrawlResult, FetchedReport, Portal, crawl
 from nianbao.extractors.http import PoliteSession, hosts_sharing
 from nianbao.extractors.page import NotAReportError, UnsupportedFormat
 from nianbao.flows import parse_pool
-from nianbao.store.from_reports import UnstorableReport, log_reports, partition_of, write_reports
+from nianbao.store import report_log
+from nianbao.store.from_reports import UnstorableReport, log_batch, partition_of
 from nianbao.store.fs import is_uri
 from nianbao.store.keys import check_portal_id
 from nianbao.store.parquet_store import upsert
@@ -82,14 +83,20 @@ class PortalOutcome:
     finished_at: datetime | None = None
     requests: int = 0
     bytes: int = 0
-    logged: list[dict] = field(default_factory=list)  # reports moved to the store's log: what the summary needs
+    logged: list[dict] = field(default_factory=list)  # reports encoded for the store's log: what the summary needs
+    batches: list[bytes] = field(default_factory=list)  # those reports as store-log batches, until logged
 
-    def log_reports(self, out: str | Path) -> None:
-        """Append the parsed reports to the store's log (durable at once; readers see them after the next
-        fold) and keep only their ids, hashes and failed checks, so a run holds no more than one portal's
-        parsed reports."""
+    @property
+    def reports(self) -> int:
+        """Reports parsed, whether still held or already encoded."""
+        return len(self.parsed) + len(self.logged)
+
+    def encode_reports(self) -> None:
+        """Encode the parsed reports as one store-log batch and keep only their ids, hashes and failed
+        checks: done in the portal's task as the portal ends, so a task holds no more than its running
+        portals' parsed reports, and the flow run, the store's one writer, only writes bytes."""
         if self.parsed:
-            log_reports(out, self.parsed)
+            self.batches.append(report_log.encode(log_batch(self.parsed)))
             self.logged += [{k: p.report[k] for k in ("report_id", "content_sha256", "checks_failed")}
                             for p in self.parsed]
             self.parsed = []
@@ -102,6 +109,16 @@ class PortalOutcome:
             if row["outcome"] not in ("ok", "not_modified"):
                 out[row["outcome"]] = out.get(row["outcome"], 0) + 1
         return out
+
+
+def log_outcomes(out: str | Path, outcomes: list[PortalOutcome]) -> None:
+    """Append the outcomes' reports to the store's log in one write (durable at once; readers see them after
+    the next fold)."""
+    for o in outcomes:
+        o.encode_reports()
+    report_log.append_encoded(out, [b for o in outcomes for b in o.batches])
+    for o in outcomes:
+        o.batches = []
 
 
 @dataclass
@@ -282,14 +299,15 @@ def stored_shas_by_portal(out: str | Path, known: dict[str, str]) -> dict[str, s
 
 def store_outcomes(out: str | Path, outcomes: list[PortalOutcome], portals: dict[str, Portal],
                    started: float, known: dict[str, str]) -> RunSummary:
-    """Upsert every parsed report (with the store's log, folded first) and the fetch log; the store is the
-    only writer of Parquet.
+    """Log the outcomes' reports not yet logged, fold the store's log into the partitions, and write the
+    fetch log and portal runs; the store is the only writer of Parquet.
 
     ``known`` ({report_id: content_sha256} already stored) tells new from changed reports; it is
     updated here, so a run reads the reports dataset once, not once per portal.
     """
     summary = RunSummary()
-    write_reports(out, [p for o in outcomes for p in o.parsed])
+    log_outcomes(out, outcomes)
+    report_log.fold(out)
     runs = []
     for o in outcomes:
         counts = {"new": 0, "changed": 0, "unchanged": o.unchanged}
@@ -298,7 +316,7 @@ def store_outcomes(out: str | Path, outcomes: list[PortalOutcome], portals: dict
             summary.failures.append(f"{o.portal_id}: {o.error}")
         else:
             summary.portals_ok += 1
-        for rep in [p.report for p in o.parsed] + o.logged:
+        for rep in o.logged:
             before = known.get(rep["report_id"])
             kind = "new" if before is None else "changed" if before != rep["content_sha256"] else "unchanged"
             counts[kind] += 1  # unchanged: the same bytes found again (e.g. at a new URL)

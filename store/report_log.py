@@ -145,12 +145,21 @@ def _read_batches(store, names: list[str]) -> tuple[list[LogBatch], list[str]]:
 
 def append(root: str | Path, batch: LogBatch) -> None:
     """Log one batch: written atomically and synced before this returns, visible to readers after a fold."""
+    append_encoded(root, [encode(batch)])
+
+
+def append_encoded(root: str | Path, batches: list[bytes]) -> None:
+    """Log batches already encoded (``encode``, done where the reports were parsed: a flow run only writes
+    bytes), in the order given, so a later one wins over an earlier: all written in one write, at one
+    sync's cost, before this returns."""
+    if not batches:
+        return
     store = storage(root)
-    data = encode(batch)
     try:
         with store.lock():
             seq = _next_number(store)
-            store.write_many({_name(seq): data, _LAST: str(seq).encode()})  # renamed in this order
+            files = {_name(seq + i): data for i, data in enumerate(batches)}
+            store.write_many({**files, _LAST: str(seq + len(batches) - 1).encode()})  # renamed in this order
     except StorageError as exc:
         raise StoreError(str(exc)) from None
 

@@ -69,6 +69,7 @@ def test_a_portal_done_holds_no_memory(monkeypatch, tmp_path):
     from nianbao.extractors.http import PoliteSession
     from nianbao.flows.nightly import crawl_group
     from nianbao.sample_portal.farm import Farm
+    from nianbao.store.report_log import decode
 
     monkeypatch.setenv("NIANBAO_PARSE_WORKERS", "0")
 
@@ -85,6 +86,9 @@ def test_a_portal_done_holds_no_memory(monkeypatch, tmp_path):
         del walker
         portals = [Portal(r["id"], r["publisher"], r["adcode"], r["entry_url"], delay=0.005) for r in rows]
         outcomes = crawl_group(portals, str(tmp_path / "archive"), 0)
-    assert len(outcomes) == len(portals) > 10 and sum(len(o.parsed) for o in outcomes) == farm.expected_reports()
+    assert len(outcomes) == len(portals) > 10 and sum(o.reports for o in outcomes) == farm.expected_reports()
+    # each portal's reports leave its task encoded for the store's log: no parsed report is held to the group's end
+    assert not any(o.parsed for o in outcomes)
+    assert sum(len(decode(b, "batch").reports) for o in outcomes for b in o.batches) == farm.expected_reports()
     del outcomes
     assert {k: alive(k) for k in before} == before

@@ -54,6 +54,24 @@ def test_the_last_logged_version_of_a_report_wins(tmp_path):
     assert read_dataset(tmp_path, "reports").report_id.nunique() == 2
 
 
+def test_batches_encoded_elsewhere_are_logged_in_one_write_in_their_order(tmp_path, monkeypatch):
+    """A night's portal tasks encode their reports; the flow logs a group's batches in one write (one sync),
+    numbered in the order given, so the later version of a report wins the fold as it would one by one."""
+    from nianbao.store.from_reports import log_batch
+
+    old, new = county(0), county(0, seed=50)
+    log_reports(tmp_path, [county(1)])
+    writes = []
+    real = LocalStorage.write_many
+    monkeypatch.setattr(LocalStorage, "write_many", lambda self, files: (writes.append(list(files)), real(self, files)))
+    report_log.append_encoded(tmp_path, [report_log.encode(log_batch(b)) for b in ([old, county(2)], [new])])
+    report_log.append_encoded(tmp_path, [])  # nothing to log: no write
+    assert writes == [["_log/000000000002.batch", "_log/000000000003.batch", "_log/last"]]
+    report_log.fold(tmp_path)
+    assert values(tmp_path, old.report["report_id"]) == expected(new)
+    assert read_dataset(tmp_path, "reports").report_id.nunique() == 3
+
+
 def test_a_batch_sorts_after_every_batch_logged_before_it_whatever_crashed_between(tmp_path, monkeypatch):
     """An append reads the newest number from _log/last instead of listing the log; when last is behind (a
     crash between the batch's rename and its own) or missing (an older nianbao's log), the log is listed.
