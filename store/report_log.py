@@ -71,7 +71,7 @@ def _stream(data) -> pa.Table:
 def encode(batch: LogBatch) -> bytes:
     streams = []
     for name in REPORT_DATASETS:
-        sink = pa.BufferOutputStream()
+        sink = pa.BufferOutputStream(pa.system_memory_pool())  # encoded in portal threads: see columns_of
         with pa.ipc.new_stream(sink, SCHEMAS[name]) as writer:
             writer.write_table(batch.tables[name])
         streams.append(sink.getvalue().to_pybytes())
