@@ -4,7 +4,7 @@ The farm (nianbao.sample_portal.farm) puts government sites of real places on ma
 provinces, prefectures, counties, townships and departments, linked through their directories, each with
 a 政务公开 section and a 年报 column listed in one of four CMS families (one page, 下一页 pages, a TRS paging
 script, a JSON list API); a few sites are down or moved, a few hosts slow. Printed, per size, at the
-crawler's defaults (1 s between requests to a host, 16 tasks in flight):
+crawler's defaults (1 s between requests to a host, DEFAULT_PARALLEL tasks in flight):
 - discovery recall from the root (sites found of those reachable) and sites found outside the farm;
 - report recall of the night's crawl of the discovered registry (the nightly flow, Prefect included);
 - the night's wall time against the politeness bound: the busiest host's requests times the delay;
@@ -128,11 +128,13 @@ def one_size(sites: int, hosts: int, delay: float, parallel: int, plain: bool = 
 
 
 def main() -> None:
+    from nianbao.flows.nightly import DEFAULT_PARALLEL
+
     ap = argparse.ArgumentParser()
     ap.add_argument("--sites", type=int, default=600)
     ap.add_argument("--hosts", type=int, default=60)
     ap.add_argument("--delay", type=float, default=1.0, help="seconds between requests to one host")
-    ap.add_argument("--parallel", type=int, default=16, help="tasks in flight")
+    ap.add_argument("--parallel", type=int, default=DEFAULT_PARALLEL, help="tasks in flight")
     ap.add_argument("--discover", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--night", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--plain", action="store_true", help=argparse.SUPPRESS)

@@ -341,7 +341,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="walk listings back to this report year")
         if name == "backfill":
             p.add_argument("--until", type=_year_arg, help="skip reports after this year")
-        p.add_argument("--parallel", type=int, default=16, help="tasks in flight (default 16): a task crawls one portal, "
+        # flows.nightly.DEFAULT_PARALLEL, not imported: it would load Prefect for every command
+        p.add_argument("--parallel", type=int, default=32, help="tasks in flight (default 32): a task crawls one portal, "
                        "or in a run of over 128 portals a group of up to 32 at once; one host stays at its own pace "
                        "however many of its portals run")
         p.add_argument("--delay", type=_delay_arg, help="seconds between requests to one host (default 1)")

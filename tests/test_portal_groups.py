@@ -92,3 +92,13 @@ def test_a_portal_done_holds_no_memory(monkeypatch, tmp_path):
     assert sum(len(decode(b, "batch").reports) for o in outcomes for b in o.batches) == farm.expected_reports()
     del outcomes
     assert {k: alive(k) for k in before} == before
+
+
+def test_the_command_lines_tasks_in_flight_are_the_flows():
+    """`nianbao crawl` and `backfill` default to the flows' own number of tasks in flight (the CLI keeps its
+    own copy of the number so that it need not load Prefect to build its parser)."""
+    from nianbao.cli import build_parser
+    from nianbao.flows.nightly import DEFAULT_PARALLEL
+
+    for command in (["crawl", "--out", "x"], ["backfill", "--out", "x"]):
+        assert build_parser().parse_args(command).parallel == DEFAULT_PARALLEL == 32
