@@ -102,3 +102,42 @@ def test_the_command_lines_tasks_in_flight_are_the_flows():
 
     for command in (["crawl", "--out", "x"], ["backfill", "--out", "x"]):
         assert build_parser().parse_args(command).parallel == DEFAULT_PARALLEL == 32
+
+
+def test_a_portal_whose_reports_cannot_be_encoded_fails_alone(monkeypatch, tmp_path):
+    """Encoding a portal's reports for the store's log happens in its task: a failure there is that portal's
+    (named in its error, nothing of it logged, so the next run parses its reports again); the group's other
+    portals keep theirs."""
+    import threading
+
+    import nianbao.flows.pipeline as pipeline
+    from nianbao.extractors.directory import Directory, registry_rows
+    from nianbao.extractors.http import PoliteSession
+    from nianbao.flows.nightly import crawl_group
+    from nianbao.sample_portal.farm import Farm
+    from nianbao.store.report_log import decode
+
+    monkeypatch.setenv("NIANBAO_PARSE_WORKERS", "0")
+    real, calls, lock = pipeline.log_batch, [], threading.Lock()
+
+    def first_fails(parsed):
+        with lock:
+            calls.append(1)
+            if len(calls) == 1:
+                raise ValueError("no partition")
+        return real(parsed)
+
+    monkeypatch.setattr(pipeline, "log_batch", first_fails)
+    with Farm(provinces=1, prefectures=2, counties=1, townships=1, departments=1, hosts=3, seed=1, down=0,
+              moved=0) as farm:
+        walker = PoliteSession(delay=0.005)
+        rows = [r for r in registry_rows(Directory(walker, farm.root).walk()) if r["enabled"] == "true"]
+        walker.close()
+        portals = [Portal(r["id"], r["publisher"], r["adcode"], r["entry_url"], delay=0.005) for r in rows]
+        outcomes = crawl_group(portals, str(tmp_path / "archive"), 0)
+    failed = [o for o in outcomes if o.error]
+    assert len(outcomes) == len(portals) and len(failed) == 1
+    assert failed[0].error == "cannot encode its reports: ValueError: no partition"
+    assert not failed[0].parsed and not failed[0].batches and not failed[0].logged
+    kept = [o for o in outcomes if not o.error]
+    assert sum(o.reports for o in kept) == sum(len(decode(b, "b").reports) for o in kept for b in o.batches) > 0
