@@ -47,7 +47,7 @@ HOSTS_DIR = "_hosts"  # beside the archive's portal shards: per-host next-reques
 # tasks in flight (a task crawls one portal in a run of up to GROUPS_PER_RUN portals, else a group at once):
 # crawling waits on I/O, and per-host gates keep each host polite. At 3,000 sites on 200 hosts, 16 left the
 # busiest hosts idle for 13-17 s while their next portals waited for a slot (a night 1.29-1.3x the politeness
-# bound); 32 gave 1.15-1.19x at the same peak memory (benchmarks.national_bench)
+# bound); 32 gave 1.15-1.26x at the same peak memory (benchmarks.national_bench)
 DEFAULT_PARALLEL = 32
 
 
